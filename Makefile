@@ -1,0 +1,80 @@
+# VFIO no-IOMMU mode: the kernel series, its kernels, VM and tests.
+#
+# The flow, left to right:
+#   Debian's linux-source-6.12 -> make base (tag upstream, then base: the
+#   tree without no-IOMMU) -> patches/ (the series) -> make tree (base +
+#   series in build/linux) -> make kernel* (build/out/<flavour>) -> the VM
+#   (vm/) and the tests (tests/) -> make check / make bench.
+#
+# Run 'make help' for the targets.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+TREE := build/linux
+OUT := build/out
+FRAGS := config/vm.config
+NOIOMMU_FRAGS := $(FRAGS) config/noiommu.config
+KSFT_DIR := build/kselftest
+
+.PHONY: help deps base tree export kernel kernel-base kernel-upstream \
+	kernels selftests check demo bench clean
+
+help:
+	@echo "make deps             install what the project needs (Debian packages)"
+	@echo "make base             build/linux: Debian's tree (tag upstream), no-IOMMU removed (tag base)"
+	@echo "make tree             build/linux = base + patches/ (one commit per patch)"
+	@echo "make export           patches/ <- the commits on top of base in build/linux"
+	@echo "make kernel           the series kernel: $(OUT)/series/arch/x86/boot/bzImage"
+	@echo "make kernel-base      the base kernel, without no-IOMMU (negative control)"
+	@echo "make kernel-upstream  Debian's own tree with CONFIG_VFIO_NOIOMMU=y (reference)"
+	@echo "make selftests        build tools/testing/selftests/vfio into $(KSFT_DIR)"
+	@echo "make check            every test on the three kernels, as one table"
+	@echo "make demo             build the series kernel and forward traffic with DPDK through it"
+	@echo "make bench            benchmarks (not part of check)"
+
+deps:
+	@bash scripts/deps.sh
+
+base: deps
+	@bash base/make-base.sh
+
+# A tree that does not exist yet is made from base and patches/; one that
+# exists is left alone, since it may hold commits not yet exported.
+$(TREE)/.git:
+	@$(MAKE) --no-print-directory base
+	@bash scripts/tree.sh
+
+tree: deps
+	@[ -d $(TREE)/.git ] || bash base/make-base.sh
+	@bash scripts/tree.sh
+
+export:
+	@bash scripts/export.sh
+
+kernel: deps $(TREE)/.git
+	@bash scripts/build-kernel.sh $(TREE) $(OUT)/series $(NOIOMMU_FRAGS)
+
+kernel-base: deps $(TREE)/.git
+	@bash scripts/worktree.sh base build/src/base
+	@bash scripts/build-kernel.sh build/src/base $(OUT)/base $(FRAGS)
+
+kernel-upstream: deps $(TREE)/.git
+	@bash scripts/worktree.sh upstream build/src/upstream
+	@bash scripts/build-kernel.sh build/src/upstream $(OUT)/upstream $(NOIOMMU_FRAGS)
+
+kernels: kernel kernel-base kernel-upstream
+
+selftests: deps $(TREE)/.git
+	@bash scripts/build-selftests.sh $(TREE) $(KSFT_DIR)
+
+check: kernels selftests
+	@bash tests/check.sh
+
+demo: kernel
+	@bash tests/dpdk/demo.sh $(OUT)/series/arch/x86/boot/bzImage
+
+bench: kernel kernel-upstream
+	@bash bench/run.sh
+
+clean:
+	rm -rf build/out build/src $(KSFT_DIR)

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Guest-side helpers shared by the DPDK scenarios (guest-txonly.sh,
+# guest-iofwd.sh).  Sourced after vm/guest-lib.sh, inside the test VM.
+#
+#   dpdk_flavour                 set PRESENT=1 (series, upstream) or 0 (base)
+#                                from KERNEL_FLAVOUR; bails out otherwise
+#   feature RC ABSENT NAME DETAIL
+#                                report a test of no-IOMMU behaviour: on a
+#                                kernel with the feature, ok/not ok by RC; on
+#                                base, a "# TODO" expected failure when
+#                                ABSENT is 0 (the outcome is exactly that of
+#                                a kernel without the feature)
+#   dpdk_bind BDF...             dpdk-devbind.py -b vfio-pci BDF...; succeeds
+#                                if vfio-pci is the driver of each afterwards;
+#                                BIND_WHY says what happened either way
+#   testpmd_start LOG DEV... -- APP-ARG...
+#                                start dpdk-testpmd in the background (EAL:
+#                                2 lcores, --in-memory, --iova-mode=pa, the
+#                                given devices) with line-buffered output in
+#                                LOG and --stats-period 1; TESTPMD_PID
+#   testpmd_wait_forwarding LOG SECS
+#                                wait until testpmd says forwarding started;
+#                                fails if it exits or SECS pass first
+#   testpmd_stat LOG KIND PORT FIELD
+#                                last value of FIELD (RX-packets, TX-packets,
+#                                ...) of PORT in the "NIC" (periodic) or
+#                                "Forward" (at exit) statistics of LOG
+#   testpmd_when LOG ERE         seconds from testpmd's start to the first
+#                                line of LOG matching ERE (lines are stamped)
+#   testpmd_first_tx LOG PORT    seconds from testpmd's start to the first
+#                                periodic statistics with TX-packets > 0
+#   testpmd_stop                 SIGINT, as Ctrl-C would; testpmd prints
+#                                its forward statistics, closes the ports
+#                                and exits; killed after 30 s
+#   now_ms                       guest monotonic-enough clock in ms
+#   host_result FILE KEY         value of KEY=... in a result file the host
+#                                side wrote into $VM_OUT
+
+DPDK_EAL=(-l 0-1 -n 1 --in-memory --iova-mode=pa)
+
+dpdk_flavour() {
+	case "${KERNEL_FLAVOUR:-}" in
+	series|upstream) PRESENT=1 ;;
+	base) PRESENT=0 ;;
+	*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream or base"; exit 2 ;;
+	esac
+}
+
+feature() {
+	local rc=$1 absent=$2 name=$3 detail=$4
+	if [ "$PRESENT" = 1 ]; then
+		tap_result "$rc" "$name" "$detail"
+	elif [ "$rc" = 0 ]; then
+		tap_todo 0 "$name" "absent on $KERNEL_FLAVOUR, yet: $detail"
+	elif [ "$absent" = 0 ]; then
+		tap_todo 1 "$name" "absent: $detail"
+	else
+		tap_not_ok "$name" "neither working nor cleanly absent: $detail"
+	fi
+}
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+
+BIND_WHY=
+dpdk_bind() {
+	local out bdf drv err bad=0
+	out=$(dpdk-devbind.py -b vfio-pci "$@" 2>&1 | grep -v 'libkmod')
+	out=${out//$'\n'/ / }
+	BIND_WHY=
+	for bdf in "$@"; do
+		drv=$(pci_driver "$bdf")
+		if [ "$drv" = vfio-pci ]; then
+			BIND_WHY+="$bdf bound to vfio-pci; "
+			continue
+		fi
+		bad=1
+		# dpdk-devbind.py exits 0 even when the kernel refuses the
+		# bind: it prints an error and gives the device back to its
+		# old driver.
+		BIND_WHY+="$bdf: driver now ${drv:-none}"
+		err=$(pci_probe_error "$bdf")
+		[ -n "$err" ] && BIND_WHY+=", vfio-pci probe failed with $err"
+		BIND_WHY+="; "
+	done
+	[ $bad = 1 ] && BIND_WHY="devbind refused: ${out:-no message}; $BIND_WHY"
+	BIND_WHY=${BIND_WHY%; }
+	return $bad
+}
+
+TESTPMD_PID= TESTPMD_T0=
+testpmd_start() {
+	local log=$1 devs=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		devs+=(-a "$1")
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	echo "+ dpdk-testpmd ${DPDK_EAL[*]} ${devs[*]} -- $* --stats-period 1" > "$log"
+	TESTPMD_T0=$(now_ms)
+	# Every line gets the seconds since the start, "[12.345] ...",
+	# through a FIFO, so that $! is testpmd's own PID for the signal that
+	# stops it (the guest has no /dev/fd for a process substitution).
+	rm -f /tmp/testpmd.fifo
+	mkfifo /tmp/testpmd.fifo
+	stamp_lines "$TESTPMD_T0" < /tmp/testpmd.fifo >> "$log" &
+	stdbuf -oL -eL dpdk-testpmd "${DPDK_EAL[@]}" "${devs[@]}" -- \
+		"$@" --stats-period 1 </dev/null >/tmp/testpmd.fifo 2>&1 &
+	TESTPMD_PID=$!
+}
+
+stamp_lines() {
+	local t0=$1 l t
+	while IFS= read -r l; do
+		t=${EPOCHREALTIME/./}	# no $(now_ms): a fork per line is slow here
+		t=$(( t / 1000 - t0 ))
+		printf '[%d.%03d] %s\n' $((t / 1000)) $((t % 1000)) "${l//$'\033'/}"
+	done
+}
+
+# testpmd_when LOG ERE: the stamp (seconds) of LOG's first line matching ERE.
+testpmd_when() {
+	grep -m1 -E "$2" "$1" | sed -n 's/^\[\([0-9.]*\)\].*/\1/p'
+}
+
+# testpmd_first_tx LOG PORT: the stamp of the first periodic statistics
+# showing PORT's TX-packets above 0.
+testpmd_first_tx() {
+	awk -v port="$2" '
+		/NIC statistics for port/ { p = $0; sub(/.*port +/, "", p); sub(/[^0-9].*/, "", p); cur = (p == port); next }
+		cur && /TX-packets:/ {
+			for (i = 1; i < NF; i++) if ($i == "TX-packets:" && $(i + 1) > 0) {
+				t = $1; gsub(/[][]/, "", t); print t; exit
+			}
+		}' "$1"
+}
+
+testpmd_wait_forwarding() {
+	local log=$1 end=$((SECONDS + $2))
+	until grep -q 'packet forwarding - ports=' "$log" 2>/dev/null; do
+		kill -0 "$TESTPMD_PID" 2>/dev/null || return 1
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+testpmd_stat() {
+	awk -v kind="$2" -v port="$3" -v field="$4" '
+		{ sub(/^\[[0-9.]+\] /, "") }
+		/statistics for port/ {
+			k = ($0 ~ /NIC statistics/) ? "NIC" : ($0 ~ /Forward statistics/) ? "Forward" : ""
+			p = $0; sub(/.*statistics for port +/, "", p); sub(/[^0-9].*/, "", p)
+			cur = (k == kind && p == port)
+			next
+		}
+		/^ *#+ *$|^ *-+ *$|Accumulated/ { cur = 0 }
+		cur {
+			for (i = 1; i < NF; i++)
+				if ($i == field ":") val = $(i + 1)
+		}
+		END { if (val != "") print val }' "$1"
+}
+
+testpmd_stop() {
+	local i
+	[ -n "$TESTPMD_PID" ] || return 0
+	kill -INT "$TESTPMD_PID" 2>/dev/null
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$TESTPMD_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL "$TESTPMD_PID" 2>/dev/null
+	wait "$TESTPMD_PID" 2>/dev/null
+	wait	# the line stamper, done at the FIFO's end
+	TESTPMD_PID=
+}
+
+host_result() {
+	sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1
+}

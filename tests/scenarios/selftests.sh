@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VFIO no-IOMMU kselftests (tools/testing/selftests/vfio in the series),
+# run inside the test VM from their installed copy:
+#
+#	make selftests		# installs them into build/kselftest
+#	vm/run-vm.sh -k IMAGE -o OUT --nic e1000 --edu \
+#		--append vfio.enable_unsafe_noiommu_mode=1 \
+#		--env KERNEL_FLAVOUR=series -- $0 [BINARY...]
+#
+# BINARY names one of the test programs (default: all of them, in the order
+# of kselftest-list.txt).  Every test case becomes one TAP line
+# "BINARY: CASE", with the program's own output before it as "#" lines.
+# KSFT_DIR overrides where the tests are installed ($VM_TOP/build/kselftest).
+#
+# KERNEL_FLAVOUR (optional) is series, upstream or base.  On base, the tree
+# without no-IOMMU mode, the one case that proves the feature exists
+# (noiommu_param_test: param.present) must fail and is reported as TAP TODO;
+# every other case passes or is skipped with the reason "kernel has no VFIO
+# no-IOMMU mode", as on any kernel built without it.
+
+. "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
+
+ksft=${KSFT_DIR:-${VM_TOP:-$(dirname "$(realpath "$0")")/../..}/build/kselftest}
+dir=$ksft/vfio
+flavour=${KERNEL_FLAVOUR:-}
+
+# Cases that must fail on a kernel without the feature.
+base_todo=" noiommu_param_test:param.present "
+
+if [ ! -d "$dir" ]; then
+	echo "Bail out! no installed selftests in $dir (run 'make selftests')"
+	exit 2
+fi
+
+timeout=300
+if [ -r "$dir/settings" ]; then
+	while IFS== read -r k v; do
+		[ "$k" = timeout ] && timeout=$v
+	done < "$dir/settings"
+fi
+
+bins=("$@")
+if [ ${#bins[@]} = 0 ]; then
+	while IFS=: read -r coll bin; do
+		[ "$coll" = vfio ] && bins+=("$bin")
+	done < "$ksft/kselftest-list.txt"
+fi
+
+tap_diag "kernel $(uname -r), flavour ${flavour:-unspecified}," \
+	"enable_unsafe_noiommu_mode at start: $(vfio_noiommu_param 2>/dev/null || echo absent)"
+
+log=$(mktemp)
+for bin in "${bins[@]}"; do
+	if [ ! -x "$dir/$bin" ]; then
+		tap_not_ok "$bin" "not installed in $dir"
+		continue
+	fi
+	timeout -k 10 "$timeout" "$dir/$bin" > "$log" 2>&1
+	rc=$?
+	sed 's/^/# /' "$log"
+
+	cases=0
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "[0-9]*|"not ok "[0-9]*) ;;
+		*) continue ;;
+		esac
+		status=${line%% [0-9]*}
+		rest=${line#"$status" }
+		rest=${rest#* }			# drop the number
+		name=${rest%% # *}
+		directive=
+		[ "$name" != "$rest" ] && directive=${rest#* # }
+		cases=$((cases + 1))
+		tname="$bin: $name"
+
+		if [ "$flavour" = base ] && [[ $base_todo == *" $bin:$name "* ]]; then
+			if [ "$status" = ok ]; then
+				tap_todo 0 "$tname" "no-IOMMU mode absent on base"
+			else
+				tap_todo 1 "$tname" "no-IOMMU mode absent on base"
+			fi
+			continue
+		fi
+		case "$status:$directive" in
+		"ok:SKIP"*)	tap_skip "$tname" "${directive#SKIP }" ;;
+		"ok:"*)		tap_ok "$tname" ;;
+		"not ok:XFAIL"*) tap_ok "$tname" ;;
+		*)		tap_not_ok "$tname" "$directive" ;;
+		esac
+	done < "$log"
+
+	if [ $cases = 0 ]; then
+		tap_not_ok "$bin" "no results (exit code $rc)"
+	elif [ $rc = 124 ] || [ $rc = 137 ]; then
+		tap_not_ok "$bin" "timed out after ${timeout}s"
+	fi
+done
+rm -f "$log"
+
+# The tests put things back: show what they left.
+tap_diag "enable_unsafe_noiommu_mode at end: $(vfio_noiommu_param 2>/dev/null || echo absent)"
+for id in 8086:100e 1234:11e8; do
+	for bdf in $(pci_find_all $id); do
+		tap_diag "$id at $bdf: driver '$(pci_driver "$bdf")'"
+	done
+done
+tap_done
