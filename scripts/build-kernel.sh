@@ -14,7 +14,7 @@ set -eu
 
 usage() { echo "usage: $0 SRC OUT FRAGMENT..." >&2; exit 2; }
 [ $# -ge 3 ] || usage
-src=$(realpath "$1"); out=$(realpath -m "$2"); shift 2
+src=$(realpath "$1"); out=$(realpath -m -s "$2"); shift 2
 frags=()
 for f in "$@"; do frags+=("$(realpath "$f")"); done
 
