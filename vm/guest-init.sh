@@ -62,10 +62,23 @@ mnt devtmpfs devtmpfs /dev
 mnt devpts devpts /dev/pts gid=5,mode=620,ptmxmode=666
 mnt tmpfs tmpfs /dev/shm mode=1777
 mnt hugetlbfs hugetlbfs /dev/hugepages
+# The project may live below one of the scratch places mounted over next
+# (a CI clone under /tmp): keep a view of the host's root to bind it back.
+top=${0%/vm/guest-init.sh}
+case "$top" in
+/tmp/*|/run/*|/var/tmp/*)
+	mkdir -p /dev/shm/.host && mount --bind / /dev/shm/.host ||
+		{ say "error: cannot keep a view of $top"; power_off; } ;;
+*)	top= ;;
+esac
 # The root is read-only: give programs their usual scratch places.
 mnt tmpfs tmpfs /tmp mode=1777
 mnt tmpfs tmpfs /run mode=755
 mnt tmpfs tmpfs /var/tmp mode=1777
+if [ -n "$top" ]; then
+	mkdir -p "$top" && mount --bind "/dev/shm/.host$top" "$top" ||
+		{ say "error: cannot bind $top back"; power_off; }
+fi
 mkdir /run/lock /run/user
 mnt debugfs debugfs /sys/kernel/debug
 # The output directory may lie below one of the tmpfs mounts above; then

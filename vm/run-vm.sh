@@ -142,8 +142,12 @@ case "$timeout$smp$hugepages$root_ports" in
 esac
 command -v qemu-system-x86_64 >/dev/null || fatal "qemu-system-x86_64 not found"
 
-# A path the guest sees as the host does: not on one of its own mounts.
+# A path the guest sees as the host does: not on one of its own mounts,
+# unless it is in the project, which the guest binds back (guest-init.sh).
 guest_visible() {
+	case "$1" in
+	"$(dirname "$here")"/*) return 0 ;;
+	esac
 	case "$1" in
 	/tmp|/tmp/*|/run|/run/*|/var/tmp|/var/tmp/*|/var/run|/var/run/*|\
 	/dev|/dev/*|/proc|/proc/*|/sys|/sys/*) return 1 ;;
