@@ -17,7 +17,7 @@ NOIOMMU_FRAGS := $(FRAGS) config/noiommu.config
 KSFT_DIR := build/kselftest
 
 .PHONY: help deps base tree export kernel kernel-base kernel-upstream \
-	kernels selftests check demo bench clean
+	kernel-iommufd kernels selftests matrix check demo bench clean
 
 help:
 	@echo "make deps             install what the project needs (Debian packages)"
@@ -27,6 +27,11 @@ help:
 	@echo "make kernel           the series kernel: $(OUT)/series/arch/x86/boot/bzImage"
 	@echo "make kernel-base      the base kernel, without no-IOMMU (negative control)"
 	@echo "make kernel-upstream  Debian's own tree with CONFIG_VFIO_NOIOMMU=y (reference)"
+	@echo "make kernel-iommufd   the series with iommufd's VFIO container and the device cdev"
+	@echo "make kernel-debug     the series with KASAN, UBSAN, lockdep, kmemleak (reliability)"
+	@echo "make matrix           every patch and configuration built: W=1, sparse, checkpatch"
+	@echo "make fuzz             the ioctl fuzzer, longer (FUZZ_SEED, FUZZ_ITERATIONS)"
+	@echo "make bench-smoke      a short run of the benchmarks (part of check)"
 	@echo "make selftests        build tools/testing/selftests/vfio into $(KSFT_DIR)"
 	@echo "make check            every test on the three kernels, as one table"
 	@echo "make demo             build the series kernel and forward traffic with DPDK through it"
@@ -62,12 +67,22 @@ kernel-upstream: deps $(TREE)/.git
 	@bash scripts/worktree.sh upstream build/src/upstream
 	@bash scripts/build-kernel.sh build/src/upstream $(OUT)/upstream $(NOIOMMU_FRAGS)
 
-kernels: kernel kernel-base kernel-upstream
+# The series with iommufd emulating the VFIO container, and the device cdev.
+kernel-iommufd: deps $(TREE)/.git
+	@bash scripts/build-kernel.sh $(TREE) $(OUT)/iommufd $(NOIOMMU_FRAGS) config/iommufd.config
+
+kernels: kernel kernel-base kernel-upstream kernel-iommufd kernel-debug
 
 selftests: deps $(TREE)/.git
 	@bash scripts/build-selftests.sh $(TREE) $(KSFT_DIR)
 
+# Every patch built in turn and the series in every configuration, with
+# W=1, sparse and checkpatch: build/matrix/results.tap and summary.txt.
+matrix: deps $(TREE)/.git
+	@bash scripts/build-matrix.sh
+
 check: kernels selftests
+	@bash scripts/build-matrix.sh
 	@bash tests/check.sh
 
 demo: kernel
@@ -76,5 +91,18 @@ demo: kernel
 bench: kernel kernel-upstream
 	@bash bench/run.sh
 
+.PHONY: bench-smoke
+bench-smoke: kernel kernel-upstream
+	@bash bench/run.sh --smoke
+
 clean:
 	rm -rf build/out build/src $(KSFT_DIR)
+
+# Reliability: the series kernel with KASAN, UBSAN, lockdep, kmemleak and
+# friends (config/debug.config), and the ioctl fuzzer on it.
+.PHONY: kernel-debug fuzz
+kernel-debug: deps $(TREE)/.git
+	@bash scripts/build-kernel.sh $(TREE) $(OUT)/debug $(NOIOMMU_FRAGS) config/debug.config
+
+fuzz: kernel-debug
+	@bash tests/fuzz/run.sh

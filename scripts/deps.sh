@@ -15,8 +15,8 @@ pkgs=(
 	dpdk dpdk-dev
 	# host-side traffic checks
 	tshark python3-scapy
-	# benchmarks: igb_uio, built against our kernels
-	dpdk-kmods-dkms
+	# benchmarks: igb_uio, built against our kernels; the chart
+	dpdk-kmods-dkms python3-matplotlib
 )
 
 missing=()

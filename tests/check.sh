@@ -1,15 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run every test suite on the three kernels and print one table.
+# Run every test suite on the kernels and print one table.
 #
 #   tests/check.sh [-k KERNELS] [-s GLOB]... [-o DIR] [-i DIR] [-v] [-l]
 #
 # Suites come from tests/suites (and tests/*/suites), expectations from
 # tests/expect (and tests/*/expect); both files describe their format.
 # Each suite runs in its own VM (vm/run-vm.sh), one after the other, on the
-# kernels series, upstream and base.  The table has one row per test and a
-# cell per kernel:
+# kernels series, upstream and base, and debug: the series kernel with the
+# kernel's checkers on (config/debug.config: KASAN, UBSAN, lockdep,
+# kmemleak, ...), where the reliability suites run (tests/faults,
+# tests/fuzz).  The debug kernel is judged by the series column of
+# tests/expect.  Helpers of the suites are built first by tests/*/build.sh.
+# The table has one row per test and a cell per kernel:
 #
 #	pass           passed, as expected
 #	expected-fail  failed, as expected (TAP TODO, or "fail" in tests/expect)
@@ -19,6 +23,12 @@
 #	FAIL:xpass     passed where a failure was expected
 #	missing        the suite ran but did not report this test (fails)
 #	not run        the kernel image is missing (fails)
+#
+# Before the last line comes a short reliability summary, measured in this
+# run: suites and scenarios run on the debug kernel, the fuzzer's
+# iterations and seed, kernel splats and kmemleak leaks found in all runs,
+# and the figures of the build matrix (build/matrix/summary.txt) when it
+# was written during this "make check".
 #
 # The last line is "N passed, N failed, N skipped"; the exit status is 0
 # only when nothing failed.  Results, logs and the table are kept in DIR
@@ -31,12 +41,12 @@ top=$(dirname "$here")
 . "$top/scripts/lib.sh"
 cd "$top" || exit 2
 
-ALL_KERNELS=(series upstream base)
+ALL_KERNELS=(series upstream base iommufd debug)
 
 usage() {
 	cat <<EOF
 usage: $0 [-k KERNELS] [-s GLOB]... [-o DIR] [-i DIR] [-v] [-l]
-  -k, --kernels LIST  comma-separated kernels to run (default: series,upstream,base)
+  -k, --kernels LIST  comma-separated kernels to run (default: series,upstream,base,iommufd,debug)
   -s, --suite GLOB    run only suites whose name matches GLOB (repeatable)
   -o, --out DIR       results directory (default: build/check)
   -i, --images DIR    kernels are DIR/KERNEL/arch/x86/boot/bzImage (default: build/out)
@@ -68,7 +78,7 @@ done
 for k in "${kernels[@]}"; do
 	case " ${ALL_KERNELS[*]} " in
 	*" $k "*) ;;
-	*) echo "check: unknown kernel $k (series, upstream, base)" >&2; exit 2 ;;
+	*) echo "check: unknown kernel $k (series, upstream, base, iommufd, debug)" >&2; exit 2 ;;
 	esac
 done
 
@@ -147,7 +157,7 @@ expected() {
 		# shellcheck disable=SC2053
 		[[ $row == ${X_GLOB[i]} ]] || continue
 		case "$k" in
-		series) e=${X_S[i]} ;;
+		series|iommufd|debug) e=${X_S[i]} ;;
 		upstream) e=${X_U[i]} ;;
 		base) e=${X_B[i]} ;;
 		esac
@@ -239,8 +249,13 @@ collect() {
 }
 
 # ---- Run ----------------------------------------------------------------
+CHECK_START=$(date +%s)
 mkdir -p "$out" || exit 2
 out=$(realpath "$out")
+for b in tests/*/build.sh; do
+	[ -f "$b" ] || continue
+	bash "$b" || { echo "check: $b failed" >&2; exit 2; }
+done
 runs=0
 for k in "${kernels[@]}"; do
 	for i in "${!S_NAME[@]}"; do
@@ -249,7 +264,7 @@ for k in "${kernels[@]}"; do
 done
 step "check: ${#S_NAME[@]} suites registered, $runs runs on ${kernels[*]}"
 
-run_n=0
+run_n=0 RAN=()
 for k in "${kernels[@]}"; do
 	img=$images/$k/arch/x86/boot/bzImage
 	if [ ! -f "$img" ]; then
@@ -264,6 +279,9 @@ for k in "${kernels[@]}"; do
 		words "${S_CMD[i]}"
 		dir=$out/$k/$suite
 		step "check: [$run_n/$runs] $k: $suite"
+		# figures the scenarios leave for the summary: this run's only
+		rm -f "$dir"/{reliability,kmemleak-leaks}
+		RAN+=("$k/$suite")
 		v=(); [ $verbose = 1 ] && v=(-v)
 		vm/run-vm.sh -k "$img" -o "$dir" -n "$k/$suite" \
 			--env KERNEL_FLAVOUR="$k" "${v[@]}" "${WORDS[@]}" 2>&1 |
@@ -272,6 +290,93 @@ for k in "${kernels[@]}"; do
 		collect "$k" "$suite" "$dir" "$rc"
 	done
 done
+
+# ---- Reliability summary ------------------------------------------------
+# From the files the runs of this check left: DIR/KERNEL/SUITE/splats (the
+# harness), kmemleak-leaks and reliability (tests/faults/lib.sh).
+reliability() {
+	local r k f n runs=0 splat_runs=0 expected=0 scans=0 leaks=0 dsuites=0 scen=0 tests=0
+	local seed= iters= fuzz_sec= notes=() since mtime m
+	for r in "${RAN[@]}"; do
+		f=$out/$r
+		runs=$((runs + 1))
+		if [ -s "$f/splats" ]; then
+			splat_runs=$((splat_runs + 1))
+			if [ "${CELL[${r%%/*}|${r#*/}/(vm)]:-}" = expected-fail ]; then
+				expected=$((expected + 1))
+				notes+=("$r (expected): $(head -n1 "$f/splats")")
+			else
+				notes+=("$r: $(head -n1 "$f/splats")")
+			fi
+		fi
+		if [ -f "$f/kmemleak-leaks" ]; then
+			while read -r n; do
+				scans=$((scans + 1)) leaks=$((leaks + n))
+			done < "$f/kmemleak-leaks"
+		fi
+		k=${r%%/*}
+		[ "$k" = debug ] || continue
+		dsuites=$((dsuites + 1))
+		n=$(grep -c '^scenario ' "$f/reliability" 2>/dev/null)
+		scen=$((scen + ${n:-0}))
+		[ "${n:-0}" = 0 ] && scen=$((scen + 1))
+		if grep -q '^fuzz-seed ' "$f/reliability" 2>/dev/null; then
+			seed=$(sed -n 's/^fuzz-seed //p' "$f/reliability" | tail -n1)
+			iters=$(sed -n 's/^fuzz-iterations //p' "$f/reliability" | tail -n1)
+			fuzz_sec=$(sed -n 's/^fuzz-seconds //p' "$f/reliability" | tail -n1)
+		fi
+	done
+	for row in "${ROWS[@]}"; do
+		[ "${row#*/}" = "(vm)" ] && continue
+		case "${CELL[debug|$row]:-n.a.}" in
+		n.a.|"not run"|missing) ;;
+		*) tests=$((tests + 1)) ;;
+		esac
+	done
+	echo "Reliability (measured in this run):"
+	if [ $dsuites = 0 ]; then
+		echo "  debug kernel:    not run"
+	else
+		echo "  debug kernel:    $dsuites suites, $scen scenarios, $tests tests"
+	fi
+	if [ -n "$seed" ]; then
+		echo "  fuzzer:          ${iters:-0} iterations in ${fuzz_sec:-?} s, seed $seed" \
+			"(repeat: make fuzz FUZZ_SEED=$seed FUZZ_ITERATIONS=${iters:-0})"
+	else
+		echo "  fuzzer:          not run"
+	fi
+	if [ $splat_runs = 0 ]; then
+		echo "  kernel splats:   none in $runs VM runs"
+	else
+		echo "  kernel splats:   in $splat_runs of $runs VM runs$(
+			[ $expected -gt 0 ] && echo " ($expected expected by tests/*/expect)")"
+	fi
+	printf '    %s\n' "${notes[@]}" | sed '/^ *$/d'
+	if [ $scans = 0 ]; then
+		echo "  kmemleak leaks:  no scan run"
+	else
+		echo "  kmemleak leaks:  $leaks in $scans scans"
+	fi
+	# The build matrix counts only if it was written during this check
+	# (or the "make check" that runs it).
+	f=build/matrix/summary.txt
+	since=$CHECK_START
+	if [ "$(ps -o comm= -p "$PPID" 2>/dev/null)" = make ]; then
+		m=$(date -d "$(ps -o lstart= -p "$PPID")" +%s 2>/dev/null) && since=$m
+	fi
+	if [ ! -f "$f" ]; then
+		echo "  build matrix:    not run"
+	else
+		mtime=$(stat -c %Y "$f")
+		if [ "$mtime" -lt "$since" ]; then
+			echo "  build matrix:    not run in this check ($f is from" \
+				"$(date -d "@$mtime" '+%F %T'))"
+		else
+			echo "  build matrix ($f):"
+			grep -v '^[[:space:]]*$' "$f" | head -n 12 | sed 's/^/    /'
+		fi
+	fi
+}
 
 # ---- Table --------------------------------------------------------------
 # Rows of suites that never ran anywhere (all images missing) still get
@@ -352,6 +457,8 @@ done
 		for k in "${kernels[@]}"; do printf '  %-13s' "${CELL[$k|$row]}"; done
 		echo
 	done
+	echo
+	reliability | tee "$out/reliability.txt"
 	echo "$passed passed, $failed failed, $skipped skipped"
 } | sed 's/[[:space:]]*$//' | tee "$out/summary.txt"
 

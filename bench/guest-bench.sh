@@ -1,0 +1,285 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmarks, guest side: one round on one kernel, inside the test VM
+# that bench/run.sh starts (two e1000s wired to each other through host
+# UDP sockets, an edu device at 00:0f.0 and 32 more for the scale part).
+# Every measurement is one JSON object per line in $VM_OUT/results.jsonl,
+# tagged with the kernel and the round; bench/report.py reads them.  On
+# stdout: TAP, one test per part that produced its numbers (no timing is
+# judged here).
+#
+# Parts, in this order (BENCH_PARTS picks some):
+#   scale    bind the 32 scale edus to vfio-pci in steps of 1, 8, 32: time
+#            and /proc/meminfo deltas; cycle 0 is the first binding of the
+#            boot, BENCH_BIND_CYCLES more (default 4) rebind for the time
+#   edu      on the benchmark edu: interrupt latency, open-to-usable,
+#            config reads and MMIO rate; vfio-pci, then on the series
+#            kernel uio_pci_generic and igb_uio as well
+#   data     dpdk-testpmd txonly (NIC A) and io forwarding (A <-> B) packet
+#            rates, per driver: vfio-pci; on the series kernel also
+#            uio_pci_generic and igb_uio; the order rotates with the round
+#
+# Environment (bench/run.sh sets it): KERNEL_FLAVOUR (series or upstream),
+# BENCH_ROUND, BENCH_BIN (vfio-bench), BENCH_IGB_UIO (igb_uio.ko built for
+# the series kernel), BENCH_EDU (the benchmark edu's BDF), sizes
+# BENCH_IRQ_N, BENCH_OPEN_N, BENCH_CFG_N, BENCH_MMIO_REPS, BENCH_MMIO_OPS,
+# BENCH_DP_WINDOW (periods of 1 s measured per testpmd run), BENCH_DP_FLOOR
+# (pps below which a period counts as "no traffic yet").
+
+. "${VM_LIB:-$(dirname "$(realpath "$0")")/../vm/guest-lib.sh}"
+
+E1000=8086:100e EDU=1234:11e8
+flavour=${KERNEL_FLAVOUR:-}
+round=${BENCH_ROUND:-1}
+bin=${BENCH_BIN:-$VM_TOP/build/bench/bin/vfio-bench}
+igb=${BENCH_IGB_UIO:-}
+edu=${BENCH_EDU:-0000:00:0f.0}
+irq_n=${BENCH_IRQ_N:-10000} open_n=${BENCH_OPEN_N:-1000} cfg_n=${BENCH_CFG_N:-10000}
+mmio_reps=${BENCH_MMIO_REPS:-7} mmio_ops=${BENCH_MMIO_OPS:-2000000}
+bind_cycles=${BENCH_BIND_CYCLES:-4}
+window=${BENCH_DP_WINDOW:-6} floor=${BENCH_DP_FLOOR:-2000}
+parts=" ${BENCH_PARTS:-scale edu data} "
+results=$VM_OUT/results.jsonl
+
+case "$flavour" in
+series) drivers=(vfio-pci uio_pci_generic igb_uio) ;;
+upstream) drivers=(vfio-pci) ;;
+*) echo "Bail out! KERNEL_FLAVOUR must be series or upstream"; exit 2 ;;
+esac
+[ -x "$bin" ] || { echo "Bail out! no $bin (bench/run.sh builds it)"; exit 2; }
+: > "$results"
+
+# Kernel messages (a taint warning per no-IOMMU device, DPDK's binds) stay
+# off the emulated serial console, whose output would be part of what is
+# timed; they still reach the log, and run-vm.sh scans dmesg for splats.
+echo 1 > /proc/sys/kernel/printk
+
+# record OUTPUT: tag OUTPUT's JSON lines with kernel, round, the driver
+# in DRIVER and the fields in TAG (if set), keep them.  Succeeds if there
+# was at least one line and none carries an "error".
+DRIVER= TAG=
+record() {
+	local out=$1 n=0 bad=0 line
+	while IFS= read -r line; do
+		case "$line" in
+		'{'*) ;;
+		*) continue ;;
+		esac
+		n=$((n + 1))
+		case "$line" in *'"error"'*) bad=1 ;; esac
+		printf '{"kernel":"%s","round":%s,%s%s%s\n' "$flavour" "$round" \
+			"${DRIVER:+\"driver\":\"$DRIVER\",}" "$TAG" "${line#\{}" >> "$results"
+	done <<< "$out"
+	[ $n -gt 0 ] && [ $bad = 0 ]
+}
+
+# run_bench NAME ARGS...: run vfio-bench, record its lines, report in TAP.
+run_bench() {
+	local name=$1 out rc t0=$SECONDS
+	shift
+	out=$("$bin" "$@" 2>&1)
+	rc=$?
+	if record "$out" && [ $rc = 0 ]; then
+		tap_ok "$name ($((SECONDS - t0)) s)"
+	else
+		tap_not_ok "$name" "vfio-bench $* (exit $rc):" "$out"
+	fi
+}
+
+bind_or_report() {
+	local bdf=$1 drv=$2 what=$3
+	pci_bind "$bdf" "$drv" && return 0
+	tap_not_ok "$what" "cannot bind $bdf to $drv: $PCI_ERROR"
+	return 1
+}
+
+tap_diag "kernel $flavour ($(uname -r)), round $round; $(grep -c ^processor /proc/cpuinfo) CPUs," \
+	"$(grep HugePages_Total /proc/meminfo | tr -s ' '); clocksource" \
+	"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
+igb_loaded=0
+load_igb_uio() {
+	[ $igb_loaded = 1 ] && return 0
+	[ -d /sys/module/igb_uio ] && { igb_loaded=1; return 0; }
+	[ -n "$igb" ] && [ -f "$igb" ] || { PCI_ERROR="no igb_uio.ko (BENCH_IGB_UIO)"; return 1; }
+	# MSI for edu; the e1000, which has no MSI, falls back to INTx.
+	PCI_ERROR=$(insmod "$igb" intr_mode=msi 2>&1) || return 1
+	igb_loaded=1
+}
+
+# ---- scale ------------------------------------------------------------------
+if [[ $parts == *" scale "* ]]; then
+	scale=()
+	for d in $(pci_find_all $EDU); do
+		[ "$d" = "$edu" ] || scale+=("$d")
+	done
+	if [ ${#scale[@]} -lt 32 ]; then
+		tap_not_ok "scale: bind 1, 8, 32 edus to vfio-pci" "only ${#scale[@]} scale edus"
+	else
+		# Cycle 0, the first binding of the boot, gives the memory
+		# (later ones reuse what the earlier ones freed); the next
+		# cycles give more samples of the time.
+		for ((c = 0; c <= bind_cycles; c++)); do
+			TAG="\"cycle\":$c,"
+			run_bench "scale: bind 1, 8, 32 edus to vfio-pci and unbind, cycle $c" \
+				bind vfio-pci 1,8,32 "${scale[@]:0:32}"
+		done
+		TAG=
+	fi
+fi
+
+# ---- edu: interrupts, control path, config space, MMIO ----------------------
+if [[ $parts == *" edu "* ]]; then
+	if bind_or_report "$edu" vfio-pci "edu: bind to vfio-pci"; then
+		DRIVER=vfio-pci
+		run_bench "irq: vfio MSI -> eventfd, $irq_n interrupts" irq vfio-msi "$edu" "$irq_n"
+		run_bench "irq: vfio INTx -> eventfd, $irq_n interrupts" irq vfio-intx "$edu" "$irq_n"
+		run_bench "control: vfio open to mapped BAR0, $open_n times" open vfio "$edu" "$open_n"
+		run_bench "control: config read, VFIO region and sysfs, $cfg_n each" cfg "$edu" "$cfg_n"
+		run_bench "mmio: VFIO and sysfs BAR0 mappings, $mmio_reps x $mmio_ops ops" \
+			mmio "$edu" "$mmio_reps" "$mmio_ops"
+	fi
+	if [ "$flavour" = series ]; then
+		if bind_or_report "$edu" uio_pci_generic "edu: bind to uio_pci_generic"; then
+			DRIVER=uio_pci_generic
+			run_bench "irq: uio_pci_generic INTx -> read(), $irq_n interrupts" irq uio "$edu" "$irq_n"
+			run_bench "control: uio_pci_generic open to mapped BAR0, $open_n times" open uio "$edu" "$open_n"
+		fi
+		if ! load_igb_uio; then
+			tap_not_ok "edu: load igb_uio" "$PCI_ERROR"
+		elif bind_or_report "$edu" igb_uio "edu: bind to igb_uio"; then
+			DRIVER=igb_uio
+			run_bench "irq: igb_uio MSI -> read(), $irq_n interrupts" irq uio "$edu" "$irq_n"
+			run_bench "control: igb_uio open to mapped BAR0, $open_n times" open uio "$edu" "$open_n"
+		fi
+	fi
+	DRIVER=
+	pci_unbind "$edu"
+fi
+
+# ---- data path: dpdk-testpmd ------------------------------------------------
+TESTPMD_PID=
+testpmd_stop() {
+	local i
+	[ -n "$TESTPMD_PID" ] || return 0
+	kill -INT "$TESTPMD_PID" 2>/dev/null
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$TESTPMD_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL "$TESTPMD_PID" 2>/dev/null
+	wait "$TESTPMD_PID" 2>/dev/null
+	TESTPMD_PID=
+}
+
+# periods LOG: one line per complete statistics period of testpmd's
+# --stats-period 1 output: "TX-PPS RX-PPS", summed over the ports.  The
+# period being printed is left out.
+periods() {
+	awk '
+		/NIC statistics for port/ {
+			p = $0; sub(/.*port +/, "", p); sub(/[^0-9].*/, "", p)
+			if (p + 0 == 0) n++
+			next
+		}
+		/Tx-pps:/ { for (i = 1; i < NF; i++) if ($i == "Tx-pps:") tx[n] += $(i + 1) }
+		/Rx-pps:/ { for (i = 1; i < NF; i++) if ($i == "Rx-pps:") rx[n] += $(i + 1) }
+		END { for (i = 1; i < n; i++) printf "%d %d\n", tx[i], rx[i] }' "$1"
+}
+
+# window: from the periods on stdin, the measured window: it starts after
+# two consecutive periods at or above the floor (traffic is flowing), and
+# is invalid, and started again later, if one of its periods falls below a
+# quarter of its median.  Prints "first_traffic_period start_period
+# TX-PPS..." once WINDOW periods are there, or nothing.
+window() {
+	awk -v w="$window" -v floor="$floor" '
+		{ t[NR] = $1 }
+		END {
+			first = 0
+			for (i = 1; i <= NR; i++) if (t[i] >= floor) { first = i; break }
+			if (!first) exit
+			s = 0
+			for (i = 2; i <= NR; i++) {
+				if (s == 0 && t[i - 1] >= floor && t[i] >= floor) s = i + 1
+				if (s && i == s + w - 1) {
+					n = 0
+					for (j = s; j <= i; j++) {
+						x = t[j]
+						for (k = ++n; k > 1 && v[k - 1] > x; k--) v[k] = v[k - 1]
+						v[k] = x
+					}
+					med = v[int((n + 1) / 2)]
+					ok = 1
+					for (j = s; j <= i; j++) if (t[j] < med / 4) { ok = 0; last = j }
+					if (ok) {
+						printf "%d %d", first, s
+						for (j = s; j <= i; j++) printf " %d", t[j]
+						printf "\n"
+						exit
+					}
+					s = 0	# look for steady traffic again
+				}
+			}
+		}'
+}
+
+# dp_run DRIVER MODE BDF...: one testpmd run; records its packet rate.
+dp_run() {
+	local drv=$1 mode=$2 name log extra=() w first start rates end devs=() d
+	shift 2
+	for d in "$@"; do devs+=(-a "$d"); done
+	name="data: $mode, $drv"
+	log=$VM_OUT/testpmd-$mode-$drv.log
+	[ "$mode" = io ] && extra=(--tx-first)
+	stdbuf -oL -eL dpdk-testpmd -l 0-1 -n 1 --in-memory --iova-mode=pa "${devs[@]}" -- \
+		--forward-mode="$mode" --nb-cores=1 --total-num-mbufs=8192 \
+		--stats-period 1 "${extra[@]}" </dev/null >"$log" 2>&1 &
+	TESTPMD_PID=$!
+	end=$((SECONDS + 60 + 3 * window + 30))
+	w=
+	while [ $SECONDS -lt $end ]; do
+		sleep 0.5
+		kill -0 "$TESTPMD_PID" 2>/dev/null || break
+		w=$(periods "$log" | window)
+		[ -n "$w" ] && break
+	done
+	testpmd_stop
+	if [ -z "$w" ]; then
+		tap_not_ok "$name" "no steady traffic; last periods (tx rx):" \
+			"$(periods "$log" | tail -n 5)" "$(tr -d '\033' < "$log" | grep -iE 'error|fail|cannot' | tail -n 5)"
+		return 1
+	fi
+	read -r first start rates <<< "$w"
+	local iova kdrv
+	iova=$(sed -n "s/.*Selected IOVA mode '\([A-Z]*\)'.*/\1/p" "$log" | head -n1)
+	grep -q 'Using IOMMU type 8' "$log" && kdrv=vfio-noiommu || kdrv=$drv
+	record "$(printf '{"test":"dp","driver":"%s","mode":"%s","iova":"%s","path":"%s","first_traffic_s":%d,"window_start_s":%d,"pps":[%s]}' \
+		"$drv" "$mode" "$iova" "$kdrv" "$first" "$start" "${rates// /,}")"
+	tap_ok "$name: $(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.0f", s / NF }' <<< "$rates") pps over $window s (traffic from period $first, window from $start)"
+}
+
+if [[ $parts == *" data "* ]]; then
+	nics=($(pci_find_all $E1000))
+	if [ ${#nics[@]} -lt 2 ]; then
+		tap_not_ok "data: two e1000s" "found: ${nics[*]}"
+	else
+		# Rotate the driver order with the round, so that no driver is
+		# always measured first or last.
+		n=${#drivers[@]}
+		for ((i = 0; i < n; i++)); do
+			drv=${drivers[$(( (i + round - 1) % n ))]}
+			if [ "$drv" = igb_uio ] && ! load_igb_uio; then
+				tap_not_ok "data: load igb_uio" "$PCI_ERROR"
+				continue
+			fi
+			bind_or_report "${nics[0]}" "$drv" "data: bind NIC A to $drv" || continue
+			bind_or_report "${nics[1]}" "$drv" "data: bind NIC B to $drv" || continue
+			dp_run "$drv" txonly "${nics[0]}"
+			dp_run "$drv" io "${nics[0]}" "${nics[1]}"
+		done
+	fi
+fi
+
+tap_done

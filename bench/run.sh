@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmarks: the series kernel against Debian's own no-IOMMU mode
+# (upstream) and against UIO (uio_pci_generic, igb_uio), in one run, on one
+# VM configuration, and a table of ratios.
+#
+#   bench/run.sh [--smoke] [-r ROUNDS] [-o DIR]
+#
+# Builds bench/vfio-bench.c and igb_uio (DPDK's, from dpdk-kmods-dkms,
+# against the series kernel), then runs ROUNDS rounds (default 7); a round
+# is one VM on each kernel, the two in alternating order, each running
+# bench/guest-bench.sh: every part once.  Then bench/report.py prints the
+# table and writes DIR/results.md, DIR/results.json and DIR/ratios.png.
+#
+# --smoke: one round with tiny sizes (a few minutes), into
+# build/bench-smoke; checks that every part produced numbers and prints
+# TAP ("1..N", "ok N - ..."); no timing is judged.  The exit status is 0
+# when every part produced its numbers (with --smoke: when every TAP test
+# passed).
+#
+# Environment: BENCH_ROUNDS (as -r), BENCH_KERNELS (default
+# build/out/{series,upstream}/arch/x86/boot/bzImage as
+# "SERIES_IMAGE UPSTREAM_IMAGE"), VM_KVM=1 to use KVM.
+set -u
+
+here=$(dirname "$(realpath "$0")")
+top=$(dirname "$here")
+. "$top/scripts/lib.sh"
+cd "$top" || exit 2
+
+smoke=0 rounds=${BENCH_ROUNDS:-7} out=
+usage() { sed -n '/^#   bench\/run.sh/,/^# Environment/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) smoke=1 ;;
+	-r|--rounds) [ $# -ge 2 ] || usage; rounds=$2; shift ;;
+	-o|--out) [ $# -ge 2 ] || usage; out=$2; shift ;;
+	-h|--help) usage ;;
+	*) usage ;;
+	esac
+	shift
+done
+case "$rounds" in ''|*[!0-9]*|0) die "rounds: want a positive number, got '$rounds'" ;; esac
+
+if [ $smoke = 1 ]; then
+	out=${out:-build/bench-smoke}
+	rounds=1
+	# Tiny sizes: every part runs, nothing is meant to be precise.
+	sizes=(BENCH_IRQ_N=300 BENCH_OPEN_N=30 BENCH_CFG_N=300 BENCH_MMIO_REPS=2
+		BENCH_MMIO_OPS=100000 BENCH_DP_WINDOW=1 BENCH_BIND_CYCLES=1)
+	vm_timeout=300
+else
+	out=${out:-build/bench}
+	sizes=(BENCH_IRQ_N=10000 BENCH_OPEN_N=1000 BENCH_CFG_N=10000 BENCH_MMIO_REPS=7
+		BENCH_MMIO_OPS=2000000 BENCH_DP_WINDOW=6 BENCH_BIND_CYCLES=4)
+	vm_timeout=600
+fi
+read -r img_series img_upstream <<< "${BENCH_KERNELS:-build/out/series/arch/x86/boot/bzImage build/out/upstream/arch/x86/boot/bzImage}"
+for img in "$img_series" "$img_upstream"; do
+	[ -f "$img" ] || die "no kernel image $img (make kernel kernel-upstream)"
+done
+mkdir -p "$out" && out=$(realpath "$out")
+rm -rf "$out/runs" "$out"/results.{md,json} "$out/ratios.png"
+mkdir -p "$out/runs" "$out/bin"
+t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- tools ------------------------------------------------------------------
+step "bench: building vfio-bench"
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/bin/vfio-bench" "$here/vfio-bench.c" ||
+	die "vfio-bench does not build"
+
+# igb_uio from Debian's dpdk-kmods-dkms, as an external module of the
+# series kernel's build directory.  Kbuild needs the directory's
+# scripts/module.lds (make modules_prepare, once); the kernel has no
+# Module.symvers (it builds no modules), its vmlinux.symvers serves.
+kdir=$(dirname "$(dirname "$(dirname "$(dirname "$(realpath "$img_series")")")")")
+igb_src=$(ls -d /usr/src/dpdk-kmods-*/ 2>/dev/null | tail -n1)
+[ -n "$igb_src" ] && [ -f "$igb_src/igb_uio.c" ] ||
+	die "no igb_uio source in /usr/src/dpdk-kmods-* (apt-get install dpdk-kmods-dkms)"
+step "bench: building igb_uio ($igb_src) for $(cat "$kdir/include/config/kernel.release")"
+rm -rf "$out/igb_uio" && mkdir -p "$out/igb_uio" && cp "$igb_src"/* "$out/igb_uio/"
+if [ ! -f "$kdir/scripts/module.lds" ]; then
+	src=$(realpath "$kdir/source" 2>/dev/null || realpath "$kdir/..")
+	make -s -C "$src" O="$kdir" modules_prepare >"$out/igb_uio/prepare.log" 2>&1 ||
+		die "modules_prepare in $kdir failed, see $out/igb_uio/prepare.log"
+fi
+make -C "$kdir" M="$out/igb_uio" KBUILD_EXTRA_SYMBOLS="$kdir/vmlinux.symvers" \
+	modules >"$out/igb_uio/build.log" 2>&1 ||
+	die "igb_uio does not build, see $out/igb_uio/build.log"
+vermagic=$(modinfo -F vermagic "$out/igb_uio/igb_uio.ko" | cut -d' ' -f1)
+[ "$vermagic" = "$(cat "$kdir/include/config/kernel.release")" ] ||
+	die "igb_uio is for $vermagic, the series kernel is $(cat "$kdir/include/config/kernel.release")"
+
+# ---- the VM -----------------------------------------------------------------
+# Two e1000s wired to each other through two host UDP ports (A sends to B's
+# port and B to A's): txonly frames from A end in B's socket, where QEMU
+# drops them while B is not started; io forwarding loops frames A -> B ->
+# A... with no host program in the path.  Ports are picked free now.
+read -r pa pb < <(python3 -c '
+import socket
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+vm_opts=(-t "$vm_timeout" --hugepages 256 --append vfio.enable_unsafe_noiommu_mode=1
+	--nic "e1000,net=udp:$pa:$pb,addr=0x10,mac=52:54:00:be:00:0a"
+	--nic "e1000,net=udp:$pb:$pa,addr=0x11,mac=52:54:00:be:00:0b"
+	--edu=addr=0x0f)
+# 32 more edus for the scale part: four multifunction slots of eight.
+for slot in 18 19 1a 1b; do
+	for fn in 0 1 2 3 4 5 6 7; do
+		if [ $fn = 0 ]; then
+			vm_opts+=("--edu=addr=0x$slot.0,multifunction=on")
+		else
+			vm_opts+=("--edu=addr=0x$slot.$fn")
+		fi
+	done
+done
+envs=(-e BENCH_BIN="$out/bin/vfio-bench" -e BENCH_IGB_UIO="$out/igb_uio/igb_uio.ko"
+	-e BENCH_EDU=0000:00:0f.0)
+for s in "${sizes[@]}"; do envs+=(-e "$s"); done
+
+failed=()
+for ((r = 1; r <= rounds; r++)); do
+	if [ $((r % 2)) = 1 ]; then order=(series upstream); else order=(upstream series); fi
+	for k in "${order[@]}"; do
+		img=$img_series; [ "$k" = upstream ] && img=$img_upstream
+		dir=$out/runs/r$r-$k
+		step "bench: round $r/$rounds, $k"
+		vm/run-vm.sh -k "$img" -o "$dir" -n "bench r$r $k" "${vm_opts[@]}" \
+			-e KERNEL_FLAVOUR="$k" -e BENCH_ROUND="$r" "${envs[@]}" \
+			-- "$here/guest-bench.sh" 2>&1 | sed 's/^/    /'
+		rc=${PIPESTATUS[0]}
+		grep -E '^(not ok|# )' "$dir/scenario.log" 2>/dev/null | grep -v '^# *$' | sed 's/^/    /' | head -n 40
+		[ "$rc" = 0 ] || failed+=("r$r-$k: $(cat "$dir/status" 2>/dev/null || echo "exit $rc")")
+	done
+done
+
+# ---- report -----------------------------------------------------------------
+cat > "$out/meta.json" <<EOF
+{"rounds": $rounds, "smoke": $smoke, "seconds": $(( $(date +%s) - t_start )),
+ "host_loadavg_start": "$load_start", "host_loadavg_end": "$(cut -d' ' -f1-3 /proc/loadavg)",
+ "host_cpus": $(nproc), "qemu": "$(qemu-system-x86_64 --version | head -n1)",
+ "dpdk": "$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)",
+ "kernel_series": "$(cat "$kdir/include/config/kernel.release")",
+ "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; 2 e1000 (UDP loop), 33 edu",
+ "failed_runs": [$(for f in "${failed[@]}"; do printf '"%s",' "$f"; done | sed 's/,$//')]}
+EOF
+report_args=("$out")
+[ $smoke = 1 ] && report_args+=(--smoke)
+/usr/bin/python3 "$here/report.py" "${report_args[@]}"
+rc=$?
+step "bench: $(( $(date +%s) - t_start )) s in all; results in ${out#"$top"/}"
+[ ${#failed[@]} = 0 ] || { step "bench: runs that failed: ${failed[*]}"; rc=1; }
+exit $rc

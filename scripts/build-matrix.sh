@@ -1,0 +1,455 @@
+#!/bin/bash
+# The build matrix of the series, as the kernel test robot would run it.
+#
+#   build-matrix.sh [-l all|last]
+#
+# MATRIX_SERIES=REV tests base..REV of build/linux instead of
+# base..series (e.g. a commit made in a worktree of it).
+#
+# 1. Every commit of base..series in build/linux, in order, in two
+#    configurations: "vm" (tinyconfig + config/vm.config +
+#    config/noiommu.config, the kernel the tests boot) and
+#    "iommufd-compat-cdev" (the same with IOMMUFD providing the VFIO
+#    container and the device cdev on, so that the iommufd code compiles
+#    too): drivers/vfio/ and drivers/iommu/iommufd/ with W=1 and sparse
+#    (C=1).  In "vm" the whole kernel is linked as well.  Only warnings
+#    that the same build of tag base does not give count; the base's own
+#    are listed apart as pre-existing.
+# 2. The last commit in the other configurations of CONFIGS below
+#    (no-IOMMU n, VFIO as modules with and without IOMMUFD as a module,
+#    IOMMUFD's container emulation without the cdev, the VFIO container
+#    with the cdev): the same directories with W=1 and sparse; where VFIO
+#    is a module, the modules too, through modpost, which checks the
+#    exports and namespaces between vfio.ko, iommufd.ko and the kernel.
+#    Every configuration is checked to hold each option its fragment asks
+#    for (the fragments and .configs are kept in build/matrix/configs/).
+# 3. scripts/checkpatch.pl --strict on every patch of patches/series:
+#    no error, warning or check.
+#
+# Results: build/matrix/results.tap (one TAP line per check, the offending
+# lines as TAP comments), build/matrix/summary.txt (the figures) and the
+# logs, in build/matrix/.  Exit status 0 only if every check passed.
+#
+# Cost.  One worktree (build/src/matrix) and two output directories in it,
+# named like scripts/build-kernel.sh names its own so that ccache serves
+# what "make kernel" and "make kernel-base" compiled: .kbuild-vm for the
+# configurations without IOMMU_SUPPORT, .kbuild-iommufd for those with it.
+# (IOMMU_SUPPORT turns IOMMU_DMA on, which changes headers that nearly
+# every file includes: switching it in the directory that links would
+# recompile the whole kernel twice a run.)  A new commit recompiles only
+# what it changed, a new configuration only what depends on the options
+# that changed, so each output directory is prepared once.  The checked
+# directories are recompiled in full at every step (their objects are
+# deleted first): ccache replays the compiler's warnings, so every step
+# sees all of them, and sparse takes seconds for the lot.  Generated
+# .configs and the base's results are kept in build/src/matrix/.cache,
+# under a hash of everything they depend on (commit, fragment, Kconfig
+# files, compiler, sparse, this script), so a run whose base did not
+# change does not build the base again.
+#
+# Links.  The kernel is linked (vmlinux) at every patch, about 20-30 s a
+# patch with a warm cache; the last patch builds the bzImage (XZ adds
+# ~10 s and nothing to bisectability).  .kbuild-iommufd never links,
+# since a kernel with IOMMU_DMA would be a full cold compile on a fresh
+# machine: its module configuration runs modpost against the vmlinux.o of
+# .kbuild-vm's vfio-m configuration, which exports nearly the same (VFIO
+# selects IOMMU_API there too), and compares the unresolved symbols with
+# those of the base in the same configuration.  "-l last" links only the
+# last patch (the directories are still built and checked at every
+# patch), where time matters more than proving that every commit links.
+set -eu
+
+top=$(realpath "$(dirname "$0")/..")
+. "$top/scripts/lib.sh"
+
+usage() { die "usage: $0 [-l all|last]"; }
+link=all
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-l) [ $# -ge 2 ] || usage; link=$2; shift ;;
+	*) usage ;;
+	esac
+	shift
+done
+case "$link" in all|last) ;; *) usage ;; esac
+
+tree=$top/build/linux
+wt_rel=build/src/matrix
+wt=$top/$wt_rel
+cache=$wt/.cache
+res=$top/build/matrix
+dirs=(drivers/vfio/ drivers/iommu/iommufd/)
+jobs=${JOBS:-$(nproc)}
+declare -A OUTDIR=([vm]=$wt/.kbuild-vm [iommufd]=$wt/.kbuild-iommufd)
+
+# Configurations: NAME|OUTPUT DIRECTORY|EXTRA BUILD|fragment lines added
+# to vm.config + noiommu.config (the last line naming an option decides).
+# EXTRA BUILD: link (vmlinux), modules or nothing.
+mods="CONFIG_VFIO=m CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_MDEV=m CONFIG_SAMPLE_VFIO_MDEV_MTTY=m"
+compat="CONFIG_IOMMU_SUPPORT=y CONFIG_IOMMUFD=y CONFIG_VFIO_CONTAINER=n CONFIG_IOMMUFD_VFIO_CONTAINER=y"
+PER_PATCH=(
+"vm|vm|link|"
+"iommufd-compat-cdev|iommufd||$compat CONFIG_VFIO_DEVICE_CDEV=y"
+)
+CONFIGS=(
+"noiommu-n|vm||CONFIG_VFIO_NOIOMMU=n"
+"vfio-m|vm|modules|$mods"
+"iommufd-compat|iommufd||$compat CONFIG_VFIO_DEVICE_CDEV=n"
+"container-cdev|iommufd||CONFIG_IOMMU_SUPPORT=y CONFIG_IOMMUFD=y CONFIG_VFIO_CONTAINER=y CONFIG_IOMMUFD_VFIO_CONTAINER=n CONFIG_VFIO_DEVICE_CDEV=y"
+"noiommu-n-iommufd-cdev|iommufd||CONFIG_VFIO_NOIOMMU=n $compat CONFIG_VFIO_DEVICE_CDEV=y"
+"vfio-m-iommufd-m|iommufd|modules|$mods CONFIG_IOMMU_SUPPORT=y CONFIG_IOMMUFD=m CONFIG_VFIO_CONTAINER=n CONFIG_IOMMUFD_VFIO_CONTAINER=y CONFIG_VFIO_DEVICE_CDEV=y"
+)
+
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_NOHASHDIR=1
+export KBUILD_BUILD_USER=vfio-noiommu KBUILD_BUILD_HOST=vm
+export KBUILD_BUILD_TIMESTAMP="1970-01-01"
+# A fixed build number, or init/version.o misses ccache at every link.
+export KBUILD_BUILD_VERSION=1
+# checkpatch's SPDX check runs python3 with ply and git: Debian's.
+export PATH=/usr/bin:$PATH
+cc=gcc
+command -v ccache >/dev/null && cc="ccache gcc"
+tools=$({ gcc --version; sparse --version; sha256sum < "$0"; } 2>&1 | sha256sum | cut -c1-16)
+
+mkdir -p "$res"
+exec 9>"$res/.lock"
+flock -n 9 || die "another build-matrix.sh is running"
+find "$res" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
+mkdir -p "$res/configs"
+
+commits=()
+tip=${MATRIX_SERIES:-series}
+while read -r c; do commits+=("$c"); done < <(git -C "$tree" rev-list --reverse "base..$tip")
+[ ${#commits[@]} -gt 0 ] || die "no commits in base..$tip of $tree"
+last=${commits[-1]}
+base=$(git -C "$tree" rev-parse 'base^{commit}')
+mapfile -t pfiles < <(grep -v '^#' "$top/patches/series" | grep .)
+
+[ -e "$wt/.git" ] || bash "$top/scripts/worktree.sh" base "$wt_rel" >/dev/null
+mkdir -p "$cache"
+
+# ---- Helpers ------------------------------------------------------------
+out=
+kmake() { make -C "$wt" O="$out" CC="$cc" HOSTCC="$cc" "$@"; }
+checkout() {
+	[ "$(git -C "$wt" rev-parse HEAD)" = "$1" ] ||
+		git -C "$wt" checkout -q -f --detach "$1"
+}
+
+# lookup NAME: C_OUT, C_EXTRA, C_LINES of a configuration.
+lookup() {
+	local e n
+	for e in "${PER_PATCH[@]}" "${CONFIGS[@]}"; do
+		IFS='|' read -r n C_OUT C_EXTRA C_LINES <<< "$e"
+		[ "$n" = "$1" ] && return 0
+	done
+	die "no configuration $1"
+}
+
+# fragment NAME: build/matrix/configs/NAME.config, the configuration's
+# fragment with one line per option.
+fragment() {
+	lookup "$1"
+	{ cat "$top/config/vm.config" "$top/config/noiommu.config"
+	  # shellcheck disable=SC2086 # one option per word
+	  printf '%s\n' $C_LINES; } | tac | awk '
+		match($0, /^CONFIG_[A-Za-z0-9_]+=/) { k = substr($0, 1, RLENGTH - 1) }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { k = $2 }
+		k == "" || !seen[k]++ { print } { k = "" }' | tac > "$res/configs/$1.config"
+}
+
+ntap=0 nfail=0
+tap() {	# tap OK|FAIL DESCRIPTION [FILE OF DETAILS]
+	ntap=$((ntap + 1))
+	if [ "$1" = OK ]; then
+		echo "ok $ntap - $2"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $ntap - $2"
+		if [ -n "${3:-}" ] && [ -s "$3" ]; then sed 's/^/#   /' "$3"; fi
+	fi >> "$res/tap.body"
+	return 0
+}
+
+# diag LOG: one line per diagnostic, "KIND<TAB>KEY<TAB>LINE".  KIND is cc
+# (compiler, kernel-doc), sparse or other (Kconfig, modpost, objtool, the
+# linker); KEY is the line without "../" and line numbers, so that a
+# warning is recognised in a commit that moved it.
+diag() {
+	awk '
+	{ l = $0; k = l }
+	l ~ /^(\.\.\/)?[^ :]+:[0-9]+(:[0-9]+)?: (sparse: )?(warning|error): / {
+		sub(/^\.\.\//, "", k); sub(/:[0-9]+(:[0-9]+)?: /, ": ", k)
+		printf "%s\t%s\t%s\n", (l ~ /: sparse: /) ? "sparse" : "cc", k, l
+		next
+	}
+	tolower(l) ~ /(warning|error)[: ]/ && l !~ /^make(\[[0-9]+\])?: \*\*\*/ {
+		gsub(/[0-9]+/, "N", k)
+		printf "other\t%s\t%s\n", k, l
+	}' "$1"
+}
+# newer BASE CUR: the diagnostics of CUR beyond those of BASE, counting
+# repeats (a second copy of an old warning is new).
+newer() {
+	awk -F'\t' 'NR == FNR { n[$2]++; next }
+		{ if (n[$2] > 0) n[$2]--; else print }' "$1" "$2"
+}
+
+# configure NAME STRICT: point $out at the configuration's output
+# directory and make its .config tinyconfig + vm.config + noiommu.config +
+# the configuration's lines; nothing to do when these, the Kconfig files
+# of the checked-out commit and the compiler are those of the last time.
+# Every option asked for must hold; with STRICT=0 an option the tree does
+# not define (the base's CONFIG_VFIO_NOIOMMU) is let go.  Prints what is
+# missing.
+configure() {
+	local name=$1 strict=$2 frag stamp opt line bad=0
+	fragment "$name"
+	out=${OUTDIR[$C_OUT]}
+	mkdir -p "$out"
+	frag=$res/configs/$name.config
+	stamp=$({ cat "$frag"; gcc --version
+		  git -C "$wt" ls-tree -r HEAD | awk -F'\t' '
+			$2 ~ /(^|\/)Kconfig[^\/]*$/ || $2 ~ /configs\/tiny/'
+		} | sha256sum | cut -c1-16)
+	[ "$(cat "$out/.matrix-stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	rm -f "$out/.matrix-stamp"
+	if [ -f "$cache/config-$stamp" ]; then
+		cp "$cache/config-$stamp" "$out/.config"
+	else
+		kmake -s tinyconfig >/dev/null
+		"$wt/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >/dev/null
+		kmake -s olddefconfig >/dev/null
+		cp "$out/.config" "$cache/config-$stamp"
+	fi
+	cp "$out/.config" "$res/configs/$name.dotconfig"
+	while IFS= read -r line; do
+		opt=${line%%=*}
+		if ! git -C "$wt" grep -qE "^[[:space:]]*(menu)?config ${opt#CONFIG_}\$" -- '*Kconfig*'; then
+			[ "$strict" = 0 ] || { echo "$name: $opt is not a Kconfig symbol"; bad=1; }
+			continue
+		fi
+		case "$line" in
+		*=n) ! grep -q "^$opt=" "$out/.config" ||
+			{ echo "$name: not unset: $line"; bad=1; } ;;
+		*) grep -qxF "$line" "$out/.config" ||
+			{ echo "$name: not set: $line (got: $(grep "^$opt=\|^# $opt " "$out/.config"))"; bad=1; } ;;
+		esac
+	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$frag")
+	[ $bad = 0 ] || return 1
+	echo "$stamp" > "$out/.matrix-stamp"
+}
+
+# wcheck LOG: the checked directories with W=1 and sparse, every file
+# compiled again (ccache hits) so that the log holds all their warnings.
+wcheck() {
+	find "$out/drivers/vfio" "$out/drivers/iommu/iommufd" -name '*.o' -delete 2>/dev/null || true
+	kmake -j"$jobs" W=1 C=1 CF=-fdiagnostic-prefix "${dirs[@]}" > "$1" 2>&1
+}
+
+# extra LOG: the configuration's extra build, appended to LOG.
+# modules: the modules through modpost.  In .kbuild-iommufd, against the
+# vmlinux.o of .kbuild-vm (see the header), which lacks the few symbols
+# that only IOMMUFD's selections export (the interval tree's span
+# iterator, IOMMU_DMA's MSI cookie): modpost reports unresolved symbols as
+# warnings there, and those the base gives in the same configuration are
+# not new.
+extra() {
+	local m
+	case "$C_EXTRA" in
+	link) kmake -j"$jobs" vmlinux >> "$1" 2>&1 ;;
+	modules)
+		if [ "$out" = "${OUTDIR[vm]}" ]; then
+			kmake -j"$jobs" vmlinux modules >> "$1" 2>&1 || return 1
+		else
+			[ -f "${OUTDIR[vm]}/vmlinux.o" ] ||
+				{ echo "error: no vmlinux.o in ${OUTDIR[vm]}" >> "$1"; return 1; }
+			cp "${OUTDIR[vm]}/vmlinux.o" "$out/vmlinux.o"
+			kmake -j"$jobs" KBUILD_MODPOST_WARN=1 modules >> "$1" 2>&1 || return 1
+		fi
+		for m in drivers/vfio/vfio.ko drivers/vfio/pci/vfio-pci.ko \
+			 $([[ " $C_LINES " == *" CONFIG_IOMMUFD=m "* ]] && echo drivers/iommu/iommufd/iommufd.ko); do
+			[ -f "$out/$m" ] || { echo "error: $m was not built" >> "$1"; return 1; }
+		done ;;
+	esac
+}
+
+# reference NAME: build/matrix/base-NAME.diag (and base-NAME-extra.diag),
+# the diagnostics of the base in configuration NAME, from the cache or
+# built; REF_HOW says which.
+reference() {
+	local name=$1 key f
+	fragment "$name"
+	key=$({ echo "$base $tools"; cat "$res/configs/$name.config"; } | sha256sum | cut -c1-16)
+	f=$cache/ref-$name-$key
+	if [ ! -f "$f.diag" ] || { [ -n "$C_EXTRA" ] && [ ! -f "$f-extra.diag" ]; }; then
+		checkout "$base"
+		configure "$name" 0 > "$res/base-$name-config.log" ||
+			die "the base in $name: $(cat "$res/base-$name-config.log")"
+		wcheck "$res/base-$name.log" ||
+			die "the base does not build in $name (log: $res/base-$name.log)"
+		diag "$res/base-$name.log" > "$f.diag"
+		if [ -n "$C_EXTRA" ]; then
+			extra "$res/base-$name-extra.log" ||
+				die "the base's $C_EXTRA fails in $name (log: $res/base-$name-extra.log)"
+			diag "$res/base-$name-extra.log" > "$f-extra.diag"
+		fi
+		REF_HOW=built
+	else
+		REF_HOW=cached
+	fi
+	cp "$f.diag" "$res/base-$name.diag"
+	[ -z "$C_EXTRA" ] || cp "$f-extra.diag" "$res/base-$name-extra.diag"
+}
+
+# judge DESCRIPTION REFERENCE-DIAG LOG: a TAP line for LOG's new warnings.
+new_total=0
+judge() {
+	local desc=$1 ref=$2 log=$3 new=${3%.log}.new
+	diag "$log" > "${log%.log}.diag"
+	newer "$ref" "${log%.log}.diag" | cut -f3 | sort -u > "$new"
+	new_total=$((new_total + $(wc -l < "$new")))
+	if [ -s "$new" ]; then tap FAIL "$desc" "$new"; else tap OK "$desc"; fi
+}
+failed() {	# failed DESCRIPTION LOG
+	grep -E 'error|Error|\*\*\*|not set|not unset|not a Kconfig' "$2" | tail -20 > "${2%.log}.fail"
+	tap FAIL "$1" "${2%.log}.fail"
+}
+
+# ---- 1. Every commit ----------------------------------------------------
+t1=$(date +%s)
+step "matrix: the base's warnings (the reference)"
+refs=()
+for e in "${PER_PATCH[@]}"; do
+	reference "${e%%|*}"
+	refs+=("${e%%|*} $REF_HOW")
+done
+ok "base: $(IFS=,; echo "${refs[*]}")"
+
+linked=0 i=0
+for c in "${commits[@]}"; do
+	i=$((i + 1))
+	n=$(printf '%04d' $i)
+	step "matrix: patch $n/${#commits[@]}: $(git -C "$tree" log -1 --format=%s "$c")"
+	checkout "$c"
+	strict=0; [ "$c" = "$last" ] && strict=1
+	for e in "${PER_PATCH[@]}"; do
+		name=${e%%|*}
+		desc="patch $n ($name): ${dirs[*]} build without new warnings (W=1, sparse)"
+		log=$res/$n-$name.log
+		if ! configure "$name" $strict > "$log"; then
+			failed "$desc" "$log"; continue
+		elif ! wcheck "$log"; then
+			failed "$desc" "$log"; continue
+		fi
+		judge "$desc" "$res/base-$name.diag" "$log"
+		[ "$C_EXTRA" = link ] || continue
+		[ "$link" = all ] || [ "$c" = "$last" ] || continue
+		target=vmlinux; [ "$c" = "$last" ] && target=bzImage
+		desc="patch $n ($name): the kernel links ($target) without new warnings"
+		log=$res/$n-$name-link.log
+		linked=$((linked + 1))
+		if kmake -j"$jobs" $target > "$log" 2>&1; then
+			judge "$desc" "$res/base-$name-extra.diag" "$log"
+		else
+			failed "$desc" "$log"
+		fi
+	done
+done
+t1=$(( $(date +%s) - t1 ))
+ok "matrix: ${#commits[@]} patches built"
+
+# ---- 2. The last commit in the other configurations --------------------
+# The reference is the base in the per-patch configuration of the same
+# output directory; a warning it does not explain is looked up afterwards
+# in the base built in the same configuration.
+t2=$(date +%s)
+declare -A STATE
+checkout "$last"
+for e in "${CONFIGS[@]}"; do
+	name=${e%%|*}
+	step "matrix: series in configuration $name"
+	log=$res/cfg-$name.log
+	if ! configure "$name" 1 > "$log"; then
+		STATE[$name]=failed; continue
+	fi
+	if ! wcheck "$log" || ! extra "$log"; then
+		STATE[$name]=failed; continue
+	fi
+	if [ "$C_OUT" = vm ]; then
+		cat "$res/base-vm.diag" "$res/base-vm-extra.diag" > "$res/ref-$name.diag"
+	else
+		cp "$res/base-iommufd-compat-cdev.diag" "$res/ref-$name.diag"
+	fi
+	diag "$log" > "$res/cfg-$name.diag"
+	STATE[$name]=ok
+	newer "$res/ref-$name.diag" "$res/cfg-$name.diag" | grep -q . && STATE[$name]=base
+done
+for e in "${CONFIGS[@]}"; do
+	name=${e%%|*}
+	[ "${STATE[$name]}" = base ] || continue
+	step "matrix: the base in configuration $name, the reference for its warnings"
+	reference "$name"
+	refs+=("$name $REF_HOW")
+	cat "$res/base-$name.diag" "$res/base-$name-extra.diag" > "$res/ref-$name.diag" 2>/dev/null || true
+done
+for e in "${CONFIGS[@]}"; do
+	IFS='|' read -r name _ x _ <<< "$e"
+	what="W=1, sparse${x:+, $x}"
+	[ "$x" = modules ] && what="$what, modpost"
+	desc="series ($name): builds without new warnings ($what)"
+	if [ "${STATE[$name]}" = failed ]; then
+		failed "$desc" "$res/cfg-$name.log"
+	else
+		judge "$desc" "$res/ref-$name.diag" "$res/cfg-$name.log"
+	fi
+done
+t2=$(( $(date +%s) - t2 ))
+ok "matrix: ${#CONFIGS[@]} more configurations built"
+
+# ---- 3. checkpatch ------------------------------------------------------
+step "matrix: checkpatch --strict on ${#pfiles[@]} patches"
+cp_e=0 cp_w=0 cp_c=0
+for p in "${pfiles[@]}"; do
+	log=$res/checkpatch-${p%%-*}.log
+	(cd "$wt" && perl scripts/checkpatch.pl --strict --no-color \
+		"$top/patches/$p") > "$log" 2>&1 || true
+	read -r e w k < <(sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p' "$log"; echo) || true
+	if [ -z "$e" ]; then
+		tap FAIL "checkpatch --strict $p: no verdict" "$log"
+		continue
+	fi
+	cp_e=$((cp_e + e)) cp_w=$((cp_w + w)) cp_c=$((cp_c + k))
+	if [ $((e + w + k)) = 0 ]; then
+		tap OK "checkpatch --strict $p"
+	else
+		grep -E '^(ERROR|WARNING|CHECK):' -A3 "$log" > "${log%.log}.new" || true
+		tap FAIL "checkpatch --strict $p: $e errors, $w warnings, $k checks" "${log%.log}.new"
+	fi
+done
+ok "matrix: checkpatch done"
+
+# ---- Results ------------------------------------------------------------
+{ echo "1..$ntap"; cat "$res/tap.body"; } > "$res/results.tap"
+rm -f "$res/tap.body"
+for f in "$res"/base-*.diag; do
+	[ -s "$f" ] || continue
+	f=${f##*/base-} n=${f%.diag} what="W=1, sparse"
+	case "$n" in *-extra) n=${n%-extra} what="vmlinux, modules" ;; esac
+	echo "# base, configuration $n ($what)"
+	cut -f3 "$res/base-$f" | sed 's|^\.\./||' | sort -u
+done > "$res/preexisting.txt"
+pre() { cut -f1,2 "$res"/base-*.diag | sort -u | grep -c "^$1" || true; }
+{
+	echo "patches built: ${#commits[@]} (base..$tip), each in ${#PER_PATCH[@]} configurations with W=1 + sparse on ${dirs[*]}; kernel linked at $linked (${t1}s)"
+	echo "configurations built: $(( ${#PER_PATCH[@]} + ${#CONFIGS[@]} )), the last patch in $(( ${#CONFIGS[@]} )) more (${t2}s)"
+	echo "new warnings: $new_total"
+	echo "pre-existing on base: $(pre cc) compiler, $(pre sparse) sparse, $(pre other) other distinct warnings (build/matrix/preexisting.txt); base references: $(IFS=,; echo "${refs[*]}")"
+	echo "checkpatch --strict: ${#pfiles[@]} patches, $cp_e errors, $cp_w warnings, $cp_c checks"
+	echo "checks: $((ntap - nfail)) passed, $nfail failed (build/matrix/results.tap)"
+	echo "time: $(( $(date +%s) - _t0 ))s, $jobs jobs"
+} > "$res/summary.txt"
+cat "$res/results.tap" "$res/summary.txt"
+[ $nfail = 0 ]

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the C helpers of the reliability suites on the host, for the test
+# VM, which runs them from the host's filesystem:
+#
+#	tests/faults/build.sh [OUTDIR]		(default build/faults)
+#
+# tests/faults/*.c and tests/fuzz/*.c become OUTDIR/NAME.  Only what is
+# older than its source (or vfio-util.h) is rebuilt.  tests/check.sh runs
+# this before the suites; "make kernel-debug" and "make fuzz" do too.
+set -eu
+here=$(dirname "$(realpath "$0")")
+top=$(dirname "$(dirname "$here")")
+. "$top/scripts/lib.sh"
+out=${1:-$top/build/faults}
+mkdir -p "$out"
+
+CFLAGS="-O2 -g -Wall -Wextra -Werror"
+built=()
+for src in "$here"/*.c "$top"/tests/fuzz/*.c; do
+	[ -f "$src" ] || continue
+	bin=$out/$(basename "$src" .c)
+	if [ -x "$bin" ] && [ "$bin" -nt "$src" ] && [ "$bin" -nt "$here/vfio-util.h" ]; then
+		continue
+	fi
+	# shellcheck disable=SC2086
+	gcc $CFLAGS -I"$here" -o "$bin.tmp" "$src" || die "cannot build $src"
+	mv "$bin.tmp" "$bin"
+	built+=("$(basename "$bin")")
+done
+[ ${#built[@]} = 0 ] || ok "built ${built[*]} in ${out#"$top"/}"
