@@ -291,6 +291,25 @@ for k in "${kernels[@]}"; do
 	done
 done
 
+# ---- Benchmark smoke run ------------------------------------------------
+# bench/run.sh needs both kernels and host-side builds, so it is no suite
+# line: it runs one short round on series and upstream, and each VM's TAP
+# (one test per part that produced numbers) lands in its kernel's column.
+if selected bench-smoke && [[ " ${kernels[*]} " == *" series "* ]]; then
+	S_NAME+=(bench-smoke) S_KERNELS+=(",series,upstream,") S_CMD+=("bench/run.sh --smoke") S_FILE+=(bench)
+	step "check: bench-smoke"
+	bench/run.sh --smoke -o "$out/bench-smoke" 2>&1 | sed 's/^/    /'
+	for k in series upstream; do
+		[[ " ${kernels[*]} " == *" $k "* ]] || continue
+		d=$out/bench-smoke/runs/r1-$k
+		case $(cat "$d/status" 2>/dev/null) in
+		pass) rc=0 ;; fail) rc=1 ;; timeout) rc=3 ;; splat) rc=4 ;; *) rc=5 ;;
+		esac
+		RAN+=("bench-smoke/runs/r1-$k")
+		collect "$k" bench-smoke "$d" "$rc"
+	done
+fi
+
 # ---- Reliability summary ------------------------------------------------
 # From the files the runs of this check left: DIR/KERNEL/SUITE/splats (the
 # harness), kmemleak-leaks and reliability (tests/faults/lib.sh).
