@@ -42,9 +42,9 @@ DPDK_EAL=(-l 0-1 -n 1 --in-memory --iova-mode=pa)
 
 dpdk_flavour() {
 	case "${KERNEL_FLAVOUR:-}" in
-	series|upstream) PRESENT=1 ;;
+	series|upstream|iommufd|debug) PRESENT=1 ;;
 	base) PRESENT=0 ;;
-	*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream or base"; exit 2 ;;
+	*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream, iommufd, debug or base"; exit 2 ;;
 	esac
 }
 

@@ -27,9 +27,9 @@ E1000=8086:100e
 VFIO_TYPE1_IOMMU=1 VFIO_NOIOMMU_IOMMU=8 TAINT_USER=6
 
 case "${KERNEL_FLAVOUR:-}" in
-series|upstream) present=1 ;;
+series|upstream|iommufd|debug) present=1 ;;
 base) present=0 ;;
-*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream or base"; exit 2 ;;
+*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream, iommufd, debug or base"; exit 2 ;;
 esac
 
 # The mode at boot, as the command line asked for it.
