@@ -8,11 +8,12 @@
 # Suites come from tests/suites (and tests/*/suites), expectations from
 # tests/expect (and tests/*/expect); both files describe their format.
 # Each suite runs in its own VM (vm/run-vm.sh), one after the other, on the
-# kernels series, upstream and base, and debug: the series kernel with the
-# kernel's checkers on (config/debug.config: KASAN, UBSAN, lockdep,
-# kmemleak, ...), where the reliability suites run (tests/faults,
-# tests/fuzz).  The debug kernel is judged by the series column of
-# tests/expect.  Helpers of the suites are built first by tests/*/build.sh.
+# kernels its line names: series, upstream, base, iommufd and debug.  debug
+# is the series kernel with the kernel's checkers on (config/debug.config:
+# KASAN, UBSAN, lockdep, kmemleak, ...), where the reliability suites run
+# (tests/faults, tests/fuzz); like iommufd it is judged by the series
+# column of tests/expect.  Helpers of the suites are built first by
+# tests/*/build.sh.
 # The table has one row per test and a cell per kernel:
 #
 #	pass           passed, as expected
@@ -335,7 +336,7 @@ fi
 # harness), kmemleak-leaks and reliability (tests/faults/lib.sh).
 reliability() {
 	local r k f n runs=0 splat_runs=0 expected=0 scans=0 leaks=0 dsuites=0 scen=0 tests=0
-	local seed= iters= fuzz_sec= notes=() since mtime m
+	local seed= iters= fuzz_sec= notes=() mtime
 	for r in "${RAN[@]}"; do
 		f=$out/$r
 		runs=$((runs + 1))
@@ -397,17 +398,13 @@ reliability() {
 		echo "  kmemleak leaks:  $leaks in $scans scans"
 	fi
 	# The build matrix counts only if it was written during this check
-	# (or the "make check" that runs it).
+	# (CHECK_START: when the "make check" that ran it began).
 	f=build/matrix/summary.txt
-	since=$CHECK_START
-	if [ "$(ps -o comm= -p "$PPID" 2>/dev/null)" = make ]; then
-		m=$(date -d "$(ps -o lstart= -p "$PPID")" +%s 2>/dev/null) && since=$m
-	fi
 	if [ ! -f "$f" ]; then
 		echo "  build matrix:    not run"
 	else
 		mtime=$(stat -c %Y "$f")
-		if [ "$mtime" -lt "$since" ]; then
+		if [ "$mtime" -lt "$CHECK_START" ]; then
 			echo "  build matrix:    not run in this check ($f is from" \
 				"$(date -d "@$mtime" '+%F %T'))"
 		else

@@ -8,7 +8,7 @@
 #
 # tests/faults/*.c and tests/fuzz/*.c become OUTDIR/NAME.  Only what is
 # older than its source (or vfio-util.h) is rebuilt.  tests/check.sh runs
-# this before the suites; "make kernel-debug" and "make fuzz" do too.
+# this before the suites, tests/fuzz/run.sh ("make fuzz") too.
 set -eu
 here=$(dirname "$(realpath "$0")")
 top=$(dirname "$(dirname "$here")")

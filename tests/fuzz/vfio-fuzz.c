@@ -28,8 +28,10 @@
  * protection: writes to BARs go only to registers on an allowlist (edu:
  * liveness, factorial, status, interrupt raise/ack, never its DMA
  * registers; e1000: interrupt and receive-filter registers, never its
- * I/O-port window or DMA engines); config space writes never set Bus
- * Master Enable; ioeventfds follow the same allowlist.
+ * I/O-port window or DMA engines), through a device's own fds only;
+ * ioeventfds follow the same allowlist, and random ioctls cannot register
+ * one; config space writes never set Bus Master Enable, so even a DMA
+ * started by accident would reach no memory.
  *
  * A few answers are checked as they come ("violations"): a no-IOMMU
  * container must refuse DMA mapping and other IOMMU types, a group must
@@ -163,15 +165,15 @@ static void *place(const void *data, size_t len, unsigned int bad_pct,
 	case P_NONCANON: return (void *)(uintptr_t)(0x0000800000000000ULL + below(4096));
 	case P_MISALIGNED:
 		p = buf + 1 + below(7);
-		memcpy(p, data, len);
+		memmove(p, data, len);
 		return p;
 	case P_STRADDLE:
 		/* starts in the buffer, ends in the guard page */
 		p = guard - 1 - below(len ? len : 1);
-		memcpy(p, data, guard - p);
+		memmove(p, data, guard - p);
 		return p;
 	default:
-		memcpy(buf, data, len);
+		memmove(buf, data, len);
 		return buf;
 	}
 }
@@ -364,15 +366,38 @@ static int pick_fd(void)
 	}
 }
 
-/* A device fd: usually the main one, now and then another of its fds. */
+/* Is FD a device fd of a device other than D? */
+static int other_device_fd(int fd, struct dev *d)
+{
+	int i, j;
+
+	for (i = 0; i < ndevs; i++) {
+		if (&devs[i] == d || fd < 0)
+			continue;
+		if (devs[i].device == fd)
+			return 1;
+		for (j = 0; j < MAX_EXTRA; j++)
+			if (devs[i].extra[j] == fd)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * A device fd of D: usually the main one, now and then another of its fds
+ * or some fd that is no device's.  Never another device's: what may be
+ * written where depends on the device.
+ */
 static int pick_device_fd(struct dev *d)
 {
-	int i = below(MAX_EXTRA);
+	int i = below(MAX_EXTRA), fd;
 
 	if (chance(20) && d->extra[i] >= 0)
 		return d->extra[i];
-	if (chance(2))
-		return pick_fd();
+	if (chance(2)) {
+		fd = pick_fd();
+		return other_device_fd(fd, d) ? -1 : fd;
+	}
 	return d->device;
 }
 
@@ -1050,6 +1075,13 @@ static void do_raw_ioctl(void)
 	default:
 		cmd = (uint32_t)rnd();
 	}
+	/*
+	 * A random structure must not register an ioeventfd: it would write
+	 * any value to any register when its eventfd fires (do_ioeventfd()
+	 * keeps to the allowlist).  A size in the number makes it unknown.
+	 */
+	if (cmd == VFIO_DEVICE_IOEVENTFD)
+		cmd |= _IOC(0, 0, 0, 4);
 	arg = chance(50) ? place(buf, 256, 30, NULL) : (void *)(uintptr_t)pick_u64();
 	xioctl("raw.ioctl", pick_fd(), cmd, arg);
 }
