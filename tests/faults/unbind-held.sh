@@ -62,7 +62,7 @@ held_unbind() {
 	wait_for "[ -e $tmp/unbound ] || ! kill -0 $upid 2>/dev/null" 60
 	U_MS=$(( $(now_ms) - t0 ))
 	# the killed writer cannot leave a mark: wait for the device instead
-	wait_for "[ -z \"\$(pci_driver $bdf)\" ]" 60
+	wait_for "[ ! -e /sys/bus/pci/devices/$bdf/driver ]" 60
 	[ -n "${KILL_UNBIND:-}" ] && U_MS=$(( $(now_ms) - t0 ))
 	for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill -0 $pid 2>/dev/null && { kill -9 $pid; U_LOG="holder still running; "; }
