@@ -92,6 +92,7 @@ done
 ids=$(printf '%s\n' "${nodes[@]}" | sed 's/.*noiommu-//' | sort -n | tr '\n' ' ')
 [ "$ids" = "$(seq -s ' ' 0 $((${#devs[@]} - 1))) " ]
 tap_result $? "bound again, the devices get groups 0..$((${#devs[@]} - 1))" "groups: $ids"
+# shellcheck disable=SC2086 # one word per group
 [ "$(vfio_nodes)" = "$(printf 'noiommu-%s ' $ids)vfio" ]
 tap_result $? "/dev/vfio holds exactly the bound devices' nodes" "$(vfio_nodes)"
 

@@ -83,6 +83,7 @@ for n in $(seq "$rounds"); do
 	vm_signal "gone-$n"
 	vm_wait "added-$n" 60
 	tap_result $? "round $n: the host plugs a new edu"
+	# shellcheck disable=SC2016 # wait_for evaluates it
 	wait_for '[ -n "$(hp_edu)" ]' 60
 	edu=$(hp_edu)
 	[ -n "$edu" ]

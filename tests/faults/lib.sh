@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shell library for the reliability scenarios (tests/faults, tests/fuzz),
 # on top of vm/guest-lib.sh.  Source it after guest-lib.sh:

@@ -29,8 +29,9 @@ bind_noiommu "$edu" || { echo "Bail out! edu: $PCI_ERROR"; exit 2; }
 bind_noiommu "$nic" || { echo "Bail out! e1000: $PCI_ERROR"; exit 2; }
 
 uuid=$(cat /proc/sys/kernel/random/uuid)
-echo "$uuid" > "$types/mtty-1/create"
-tap_result $? "an mtty mdev is created" "$uuid"
+rc=0
+echo "$uuid" > "$types/mtty-1/create" || rc=1
+tap_result $rc "an mtty mdev is created" "$uuid"
 mgroup=$(readlink "/sys/bus/mdev/devices/$uuid/iommu_group")
 mnode=/dev/vfio/${mgroup##*/}
 [ -c "$mnode" ]

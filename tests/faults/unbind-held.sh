@@ -36,7 +36,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # the options, unbind while it holds the device.  Sets U_MS (unbind time),
 # U_RC (holder exit code), U_LOG (holder output), U_NODE.
 held_unbind() {
-	local name=$1 bdf=$2 pid upid t0 i
+	local name=$1 bdf=$2 pid upid t0
 	shift 2
 	rm -f "$tmp/ready" "$tmp/unbound"
 	U_MS= U_RC= U_LOG= U_NODE=
@@ -64,7 +64,7 @@ held_unbind() {
 	# the killed writer cannot leave a mark: wait for the device instead
 	wait_for "[ ! -e /sys/bus/pci/devices/$bdf/driver ]" 60
 	[ -n "${KILL_UNBIND:-}" ] && U_MS=$(( $(now_ms) - t0 ))
-	for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill -0 $pid 2>/dev/null && { kill -9 $pid; U_LOG="holder still running; "; }
 	wait $pid
 	U_RC=$?
