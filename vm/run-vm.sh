@@ -53,6 +53,9 @@ except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
                          SPEC: id=ID,bus=BUS,addr=SLOT
       --root-ports N     add N PCIe root ports rp0..rpN-1 with hotplug slots;
                          put devices behind one with bus=rpK
+      --hotplug KIND     how the root ports' slots are hot-plugged: native
+                         (PCIe hotplug, the guest's pciehp; the default) or
+                         acpi (QEMU's ACPI hotplug, the guest's acpiphp)
       --qmp SOCKET       QMP server on a unix socket (see vm/qmp.py)
       --hmp SOCKET       human monitor on a unix socket
       --host-cmd CMD     run bash -c CMD on the host once QEMU runs, with
@@ -84,7 +87,7 @@ EOF
 fatal() { printf 'run-vm: %s\n' "$*" >&2; exit $E_USAGE; }
 
 kernel= out= timeout=300 name= mem=2G smp=2 hugepages=0
-root_ports=0 qmp= hmp= host_cmd= shell=0 verbose=0
+root_ports=0 hotplug=native qmp= hmp= host_cmd= shell=0 verbose=0
 kvm=${VM_KVM:-0}
 append=() envs=() nics=() edus=() qemu_extra=() ignores=()
 
@@ -113,6 +116,7 @@ while [ $# -gt 0 ]; do
 	--nic)		need "$@"; nics+=("$val") ;;
 	--edu)		edus+=("$val") ;;
 	--root-ports)	need "$@"; root_ports=$val ;;
+	--hotplug)	need "$@"; hotplug=$val ;;
 	--qmp)		need "$@"; qmp=$val ;;
 	--hmp)		need "$@"; hmp=$val ;;
 	--host-cmd)	need "$@"; host_cmd=$val ;;
@@ -139,6 +143,10 @@ scenario_args=("$@")
 [ -n "$scenario" ] || [ $shell = 1 ] || { usage >&2; fatal "no scenario"; }
 case "$timeout$smp$hugepages$root_ports" in
 *[!0-9]*) fatal "--timeout, --smp, --hugepages and --root-ports take numbers" ;;
+esac
+case "$hotplug" in
+native|acpi) ;;
+*) fatal "--hotplug takes native or acpi" ;;
 esac
 command -v qemu-system-x86_64 >/dev/null || fatal "qemu-system-x86_64 not found"
 
@@ -225,9 +233,10 @@ else
 	qemu+=(-accel tcg,thread=multi -cpu max)
 fi
 
-# q35 hands PCIe hotplug to ACPI by default; the test kernels use native
-# PCIe hotplug (pciehp), so keep it native.
-[ "$root_ports" -gt 0 ] &&
+# q35 hands the root ports' hotplug to ACPI by default (the guest's _OSC
+# then gets no native control, and acpiphp drives the slots); --hotplug
+# native turns that off, so that the slots are pciehp's.
+[ "$root_ports" -gt 0 ] && [ "$hotplug" = native ] &&
 	qemu+=(-global ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off)
 for ((i = 0; i < root_ports; i++)); do
 	qemu+=(-device "pcie-root-port,id=rp$i,bus=pcie.0,chassis=$((i + 1)),slot=$((i + 1))")
