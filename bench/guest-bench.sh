@@ -162,15 +162,8 @@ fi
 # ---- data path: dpdk-testpmd ------------------------------------------------
 TESTPMD_PID=
 testpmd_stop() {
-	local i
 	[ -n "$TESTPMD_PID" ] || return 0
-	kill -INT "$TESTPMD_PID" 2>/dev/null
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$TESTPMD_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -KILL "$TESTPMD_PID" 2>/dev/null
-	wait "$TESTPMD_PID" 2>/dev/null
+	proc_stop "$TESTPMD_PID"
 	TESTPMD_PID=
 }
 
@@ -263,7 +256,7 @@ dp_run() {
 }
 
 if [[ $parts == *" data "* ]]; then
-	nics=($(pci_find_all $E1000))
+	mapfile -t nics < <(pci_find_all $E1000)
 	if [ ${#nics[@]} -lt 2 ]; then
 		tap_not_ok "data: two e1000s" "found: ${nics[*]}"
 	else

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the project's shell scripts: progress and failure.
 # Sourced, not run.
 

@@ -62,6 +62,11 @@ mnt devtmpfs devtmpfs /dev
 mnt devpts devpts /dev/pts gid=5,mode=620,ptmxmode=666
 mnt tmpfs tmpfs /dev/shm mode=1777
 mnt hugetlbfs hugetlbfs /dev/hugepages
+# What udev would add and scripts expect: bash's <(...) needs /dev/fd.
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 # The project may live below one of the scratch places mounted over next
 # (a CI clone under /tmp): keep a view of the host's root to bind it back.
 top=${0%/vm/guest-init.sh}

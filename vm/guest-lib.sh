@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Shell library for scenarios that run inside the test VM (vm/run-vm.sh).
 # Source it:  . "${VM_LIB:-$(dirname "$0")/../../vm/guest-lib.sh}"
@@ -36,6 +37,22 @@
 #                              and errno (e.g. "open ...: EPERM")
 #   kernel_tainted BIT         succeed if taint bit BIT is set (6: TAINT_USER)
 #
+# Kernels with and without the feature
+#   flavour_init               set FEATURE_PRESENT from KERNEL_FLAVOUR: 1 on
+#                              series, upstream, iommufd and debug, 0 on base;
+#                              "Bail out!" on anything else
+#   tap_feature RC ABSENT NAME DETAIL  report a test of something no-IOMMU
+#                              mode allows: RC is its result (0: it works),
+#                              ABSENT is 0 when the outcome is exactly that
+#                              of a kernel without the mode.  Where the mode
+#                              is present, ok when RC is 0; on base, a clean
+#                              absence is an expected failure (TODO), and a
+#                              pass or an unclean failure fails
+#
+# Processes
+#   proc_stop PID              SIGINT, as Ctrl-C would; SIGKILL if PID has
+#                              not exited after 30 s; then reap it
+#
 # TAP output (https://testanything.org), read by tests/check.sh
 #   tap_plan N                 print "1..N" (optional; tap_done prints the
 #                              plan at the end when it was not given)
@@ -62,7 +79,7 @@
 # Environment set by run-vm.sh: VM_OUT (output directory, writable, same
 # path as on the host), VM_TOP (project top directory), VM_LIB (this file),
 # VM_NAME (run label), plus what was given with --env (tests/check.sh sets
-# KERNEL_FLAVOUR to series, upstream or base).
+# KERNEL_FLAVOUR to series, upstream, base, iommufd or debug).
 
 # ---- PCI ----------------------------------------------------------------
 
@@ -221,6 +238,43 @@ kernel_tainted() {
 	local t
 	read -r t < /proc/sys/kernel/tainted
 	(( (t >> $1) & 1 ))
+}
+
+# ---- Kernels with and without the feature --------------------------------
+
+flavour_init() {
+	case "${KERNEL_FLAVOUR:-}" in
+	series|upstream|iommufd|debug) FEATURE_PRESENT=1 ;;
+	base) FEATURE_PRESENT=0 ;;
+	*)	echo "Bail out! KERNEL_FLAVOUR must be series, upstream, iommufd, debug or base"
+		exit 2 ;;
+	esac
+}
+
+tap_feature() {
+	local rc=$1 absent=$2 name=$3 detail=$4
+	if [ "$FEATURE_PRESENT" = 1 ]; then
+		tap_result "$rc" "$name" "$detail"
+	elif [ "$rc" = 0 ]; then
+		tap_todo 0 "$name" "absent on $KERNEL_FLAVOUR, yet: $detail"
+	elif [ "$absent" = 0 ]; then
+		tap_todo 1 "$name" "absent: $detail"
+	else
+		tap_not_ok "$name" "neither working nor cleanly absent: $detail"
+	fi
+}
+
+# ---- Processes ------------------------------------------------------------
+
+proc_stop() {
+	local pid=$1 i
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 }
 
 # ---- TAP ----------------------------------------------------------------

@@ -50,4 +50,4 @@ section "Tests"
 grep -E '^(not )?ok |^# [0-9]+ passed' "$s" | sed 's/^/   /'
 echo
 echo "Result: $(cat "$out/status" 2>/dev/null || echo none); everything is in ${out#"$top"/}/"
-exit $rc
+exit "$rc"

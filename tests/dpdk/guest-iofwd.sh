@@ -40,11 +40,11 @@ demo=${DPDK_DEMO:-0}
 frames=${IOFWD_FRAMES:-10000}	# as the suite gives iofwd-host.py --frames
 t_host="host: $frames frames sent into NIC A come out of NIC B intact and in order"
 
-dpdk_flavour
+flavour_init
 
 # NIC A and B by MAC, while the kernel's e1000 driver still shows it.
 mac_of() { cat /sys/bus/pci/devices/"$1"/net/*/address 2>/dev/null; }
-a= b=
+a='' b=''
 for bdf in $(pci_find_all $E1000); do
 	case "$(mac_of "$bdf")" in
 	"$mac_a") a=$bdf ;;
@@ -68,7 +68,7 @@ later=("both e1000s are in no-IOMMU groups"
 give_up() {
 	local i
 	for i in "${later[@]:$1}"; do
-		feature 1 0 "$i" "not run: $2"
+		tap_feature 1 0 "$i" "not run: $2"
 	done
 	vm_signal iofwd-abort
 	testpmd_stop
@@ -79,13 +79,13 @@ give_up() {
 t=$(now_ms)
 dpdk_bind "$a" "$b"
 rc=$?
-feature $rc $((1 - rc)) "dpdk-devbind.py binds both e1000s to vfio-pci" "$BIND_WHY"
+tap_feature $rc $((1 - rc)) "dpdk-devbind.py binds both e1000s to vfio-pci" "$BIND_WHY"
 tap_diag "devbind took $(( $(now_ms) - t )) ms: $BIND_WHY"
 [ $rc = 0 ] || give_up 0 "the e1000s are not bound to vfio-pci"
 
 na=$(vfio_group_node "$a") nb=$(vfio_group_node "$b")
 [[ "$na" == /dev/vfio/noiommu-* && "$nb" == /dev/vfio/noiommu-* && "$na" != "$nb" ]]
-feature $? 1 "both e1000s are in no-IOMMU groups" "A: '${na:-none}', B: '${nb:-none}'"
+tap_feature $? 1 "both e1000s are in no-IOMMU groups" "A: '${na:-none}', B: '${nb:-none}'"
 if [ "$demo" = 1 ]; then
 	tap_diag "demo: dpdk-devbind.py --status-dev net:"
 	tap_diag "$(dpdk-devbind.py --status-dev net 2>&1 | grep -v libkmod)"
@@ -99,11 +99,11 @@ if testpmd_wait_forwarding "$log" 120; then
 	port0=$(sed -n 's/.*Port 0: \([0-9A-Fa-f:]*\).*/\1/p' "$log" | head -n1)
 	grep -q "Using IOMMU type 8 (No-IOMMU)" "$log" && grep -q "Selected IOVA mode 'PA'" "$log" &&
 		grep -q "io packet forwarding - ports=2" "$log" && [ "${port0,,}" = "$mac_a" ]
-	feature $? 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA), io mode, NIC A is port 0" \
+	tap_feature $? 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA), io mode, NIC A is port 0" \
 		"$(grep -E 'IOMMU type|IOVA mode|packet forwarding -|Port [01]:' "$log" | cut -d' ' -f2- | tr '\n' ' ')"
 	tap_diag "testpmd forwarding $(testpmd_when "$log" 'packet forwarding - ports=') s after its start"
 else
-	feature 1 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA), io mode, NIC A is port 0" \
+	tap_feature 1 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA), io mode, NIC A is port 0" \
 		"$(grep -iE 'error|fail|cannot|EAL' "$log" | tail -n 8)"
 	give_up 2 "testpmd did not start forwarding"
 fi
@@ -118,7 +118,7 @@ else
 fi
 testpmd_stop
 [ "$verdict" = ok ]
-feature $? 1 "$t_host" "$why"
+tap_feature $? 1 "$t_host" "$why"
 [ "$verdict" = ok ] && tap_diag "$why"
 [ -r "$result" ] && sed 's/^/# host: /' "$result"
 
@@ -126,13 +126,13 @@ rx0=$(testpmd_stat "$log" Forward 0 RX-packets) tx1=$(testpmd_stat "$log" Forwar
 rx1=$(testpmd_stat "$log" Forward 1 RX-packets) tx0=$(testpmd_stat "$log" Forward 0 TX-packets)
 into_a=$(host_result "$result" into_a)
 [ -n "$rx0" ] && [ "$rx0" = "$tx1" ] && [ "$rx0" = "$into_a" ] && [ "$rx1" = 0 ] && [ "$tx0" = 0 ]
-feature $? 1 "testpmd counters: port 0 RX = port 1 TX = frames the host sent" \
+tap_feature $? 1 "testpmd counters: port 0 RX = port 1 TX = frames the host sent" \
 	"port 0 RX ${rx0:-?} TX ${tx0:-?}, port 1 RX ${rx1:-?} TX ${tx1:-?}; host sent ${into_a:-?} into A"
 tap_diag "testpmd: port 0 RX ${rx0:-?} -> port 1 TX ${tx1:-?}; port 1 RX ${rx1:-?} -> port 0 TX ${tx0:-?}"
 
 kernel_tainted $TAINT_USER
 rc=$?
-feature $rc $((1 - rc)) "kernel tainted (TAINT_USER) by the no-IOMMU devices" \
+tap_feature $rc $((1 - rc)) "kernel tainted (TAINT_USER) by the no-IOMMU devices" \
 	"tainted $(cat /proc/sys/kernel/tainted)"
 if [ "$demo" = 1 ]; then
 	tap_diag "demo: /proc/sys/kernel/tainted = $(cat /proc/sys/kernel/tainted) (64 = TAINT_USER, 'U')"

@@ -37,7 +37,7 @@ t_host="host: pcap holds >= $min well-formed txonly frames, none malformed"
 log=$VM_OUT/testpmd-txonly.log
 result=$VM_OUT/txonly-host.txt
 
-dpdk_flavour
+flavour_init
 bdf=$(pci_find $E1000) || { echo "Bail out! no e1000 ($E1000) in the VM"; vm_signal txonly-abort; exit 2; }
 tap_diag "flavour $KERNEL_FLAVOUR, e1000 at $bdf (driver $(pci_driver "$bdf")), $(grep HugePages_Total /proc/meminfo)" \
 	"enable_unsafe_noiommu_mode: $(vfio_noiommu_param || echo absent)"
@@ -51,7 +51,7 @@ later=("the e1000's group is a no-IOMMU group"
 give_up() {
 	local i
 	for i in "${later[@]:$1}"; do
-		feature 1 0 "$i" "not run: $2"
+		tap_feature 1 0 "$i" "not run: $2"
 	done
 	vm_signal txonly-abort
 	testpmd_stop
@@ -62,13 +62,13 @@ give_up() {
 t=$(now_ms)
 dpdk_bind "$bdf"
 rc=$?
-feature $rc $((1 - rc)) "dpdk-devbind.py binds the e1000 to vfio-pci" "$BIND_WHY"
+tap_feature $rc $((1 - rc)) "dpdk-devbind.py binds the e1000 to vfio-pci" "$BIND_WHY"
 tap_diag "devbind took $(( $(now_ms) - t )) ms: $BIND_WHY"
 [ $rc = 0 ] || give_up 0 "the e1000 is not bound to vfio-pci"
 
 node=$(vfio_group_node "$bdf")
 [[ "$node" == /dev/vfio/noiommu-* ]]
-feature $? 1 "the e1000's group is a no-IOMMU group" "group node '${node:-none}'"
+tap_feature $? 1 "the e1000's group is a no-IOMMU group" "group node '${node:-none}'"
 
 # ---- 2. testpmd ---------------------------------------------------------
 t0=$(now_ms)
@@ -78,11 +78,11 @@ if testpmd_wait_forwarding "$log" 120; then
 	vm_signal txonly-forwarding
 	t_fwd=$(now_ms)
 	grep -q "Using IOMMU type 8 (No-IOMMU)" "$log" && grep -q "Selected IOVA mode 'PA'" "$log"
-	feature $? 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA) in txonly mode" \
+	tap_feature $? 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA) in txonly mode" \
 		"$(grep -E 'IOMMU type|IOVA mode' "$log" | tr '\n' ' ')"
 	tap_diag "testpmd forwarding $(( (t_fwd - t0) / 1000 )) s after its start"
 else
-	feature 1 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA) in txonly mode" \
+	tap_feature 1 1 "testpmd starts on the no-IOMMU container (IOMMU type 8, IOVA PA) in txonly mode" \
 		"$(tr -d '\033' < "$log" | grep -iE 'error|fail|cannot|EAL' | tail -n 8)"
 	give_up 2 "testpmd did not start forwarding"
 fi
@@ -99,7 +99,7 @@ testpmd_stop
 vm_signal txonly-stopped
 tx=$(testpmd_stat "$log" Forward 0 TX-packets)
 [ "${tx:-0}" -gt 0 ]
-feature $? 1 "testpmd transmits (TX-packets > 0)" "TX-packets ${tx:-none}"
+tap_feature $? 1 "testpmd transmits (TX-packets > 0)" "TX-packets ${tx:-none}"
 tap_diag "testpmd: TX-packets ${tx:-none}; seconds since its start:" \
 	"  EAL up $(testpmd_when "$log" 'EAL: Detected CPU lcores'), device probed $(testpmd_when "$log" 'EAL: Probe PCI driver')," \
 	"  port configured $(testpmd_when "$log" 'Configuring Port'), link checked $(testpmd_when "$log" 'Checking link statuses'),"\
@@ -109,17 +109,17 @@ tap_diag "testpmd: TX-packets ${tx:-none}; seconds since its start:" \
 if vm_wait txonly-verdict 120; then
 	verdict=$(host_result "$result" verdict) why=$(host_result "$result" summary)
 	[ "$verdict" = ok ]
-	feature $? 1 "$t_host" "$why"
+	tap_feature $? 1 "$t_host" "$why"
 	[ "$verdict" = ok ] && tap_diag "$why"
 	sed 's/^/# host: /' "$result"
 else
-	feature 1 1 "$t_host" \
+	tap_feature 1 1 "$t_host" \
 		"no verdict from tests/dpdk/txonly-host.py (see host-cmd.log)"
 fi
 
 kernel_tainted $TAINT_USER
 rc=$?
-feature $rc $((1 - rc)) "kernel tainted (TAINT_USER) by the no-IOMMU device" \
+tap_feature $rc $((1 - rc)) "kernel tainted (TAINT_USER) by the no-IOMMU device" \
 	"tainted $(cat /proc/sys/kernel/tainted)"
 
 tap_done

@@ -4,14 +4,9 @@
 # Guest-side helpers shared by the DPDK scenarios (guest-txonly.sh,
 # guest-iofwd.sh).  Sourced after vm/guest-lib.sh, inside the test VM.
 #
-#   dpdk_flavour                 set PRESENT=1 (series, upstream) or 0 (base)
-#                                from KERNEL_FLAVOUR; bails out otherwise
-#   feature RC ABSENT NAME DETAIL
-#                                report a test of no-IOMMU behaviour: on a
-#                                kernel with the feature, ok/not ok by RC; on
-#                                base, a "# TODO" expected failure when
-#                                ABSENT is 0 (the outcome is exactly that of
-#                                a kernel without the feature)
+# (flavour_init and tap_feature, for kernels with and without no-IOMMU
+# mode, are vm/guest-lib.sh's.)
+#
 #   dpdk_bind BDF...             dpdk-devbind.py -b vfio-pci BDF...; succeeds
 #                                if vfio-pci is the driver of each afterwards;
 #                                BIND_WHY says what happened either way
@@ -39,27 +34,6 @@
 #                                side wrote into $VM_OUT
 
 DPDK_EAL=(-l 0-1 -n 1 --in-memory --iova-mode=pa)
-
-dpdk_flavour() {
-	case "${KERNEL_FLAVOUR:-}" in
-	series|upstream|iommufd|debug) PRESENT=1 ;;
-	base) PRESENT=0 ;;
-	*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream, iommufd, debug or base"; exit 2 ;;
-	esac
-}
-
-feature() {
-	local rc=$1 absent=$2 name=$3 detail=$4
-	if [ "$PRESENT" = 1 ]; then
-		tap_result "$rc" "$name" "$detail"
-	elif [ "$rc" = 0 ]; then
-		tap_todo 0 "$name" "absent on $KERNEL_FLAVOUR, yet: $detail"
-	elif [ "$absent" = 0 ]; then
-		tap_todo 1 "$name" "absent: $detail"
-	else
-		tap_not_ok "$name" "neither working nor cleanly absent: $detail"
-	fi
-}
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
@@ -164,15 +138,8 @@ testpmd_stat() {
 }
 
 testpmd_stop() {
-	local i
 	[ -n "$TESTPMD_PID" ] || return 0
-	kill -INT "$TESTPMD_PID" 2>/dev/null
-	for ((i = 0; i < 150; i++)); do
-		kill -0 "$TESTPMD_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -KILL "$TESTPMD_PID" 2>/dev/null
-	wait "$TESTPMD_PID" 2>/dev/null
+	proc_stop "$TESTPMD_PID"
 	wait	# the line stamper, done at the FIFO's end
 	TESTPMD_PID=
 }

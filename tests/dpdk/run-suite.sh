@@ -53,7 +53,7 @@ mkdir -p "$out" && out=$(realpath "$out")
 
 # The suite's line: NAME KERNELS RUN-VM-ARGS... -- SCENARIO [ARG...], split
 # as tests/check.sh does (blanks, '...' and "..." quoting, no expansion).
-line=$(grep -E "^$suite[[:space:]]" "$here/suites") || die "no suite $suite in $here/suites"
+line=$(grep -E "^${suite}[[:space:]]" "$here/suites") || die "no suite $suite in $here/suites"
 # The suite's fixed UDP ports and pcap path would clash with another run of
 # it on the same machine (tests/check.sh elsewhere, say): give this run
 # free ports and a pcap in its own directory.
@@ -90,7 +90,7 @@ for ((i = 0; i < ${#opts[@]}; i++)); do
 	[ "${opts[$i]}" = -t ] && limit=$(( ${opts[$((i + 1))]} + 60 ))
 done
 
-cd "$top"
+cd "$top" || exit 2
 rm -f "$out/scenario.log" "$out/host-cmd.log"
 : > "$out/scenario.log"; : > "$out/host-cmd.log"
 step "$suite on $flavour: ${kernel#"$top"/}, results in ${out#"$top"/}"

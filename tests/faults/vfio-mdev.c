@@ -26,16 +26,11 @@
 
 static void result(const char *name, int err, const char *fmt, ...)
 {
-	char detail[160] = "";
 	va_list ap;
 
-	if (fmt) {
-		va_start(ap, fmt);
-		vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
-	}
-	printf("RESULT %s %s%s%s\n", name, vu_errname(err), *detail ? " " : "",
-	       detail);
+	va_start(ap, fmt);
+	vu_vresult(NULL, name, err, fmt, ap);
+	va_end(ap);
 }
 
 static int uart_echo(int dev, uint64_t bar, uint8_t ch, uint8_t *got)

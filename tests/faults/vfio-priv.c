@@ -39,16 +39,11 @@ static const char *bdf;
 
 static void result(const char *name, int err, const char *fmt, ...)
 {
-	char detail[160] = "";
 	va_list ap;
 
-	if (fmt) {
-		va_start(ap, fmt);
-		vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
-	}
-	printf("RESULT %s %s %s%s%s\n", peer_name, name, vu_errname(err),
-	       *detail ? " " : "", detail);
+	va_start(ap, fmt);
+	vu_vresult(peer_name, name, err, fmt, ap);
+	va_end(ap);
 }
 
 /* ioctl returning 0 or errno */

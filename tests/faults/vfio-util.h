@@ -50,6 +50,21 @@ static inline const char *vu_errname(int e)
 	return n ? n : "E?";
 }
 
+/*
+ * One step's outcome for the scenario to read: "RESULT [WHO ]NAME ERRNAME
+ * [DETAIL]", ERRNAME "OK" when err is 0.  who may be NULL.
+ */
+static inline void vu_vresult(const char *who, const char *name, int err,
+			      const char *fmt, va_list ap)
+{
+	char detail[160] = "";
+
+	if (fmt)
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+	printf("RESULT %s%s%s %s%s%s\n", who ? who : "", who ? " " : "", name,
+	       vu_errname(err), *detail ? " " : "", detail);
+}
+
 static inline void vu_die(const char *fmt, ...)
 {
 	va_list ap;

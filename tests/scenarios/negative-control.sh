@@ -26,11 +26,7 @@
 E1000=8086:100e
 VFIO_TYPE1_IOMMU=1 VFIO_NOIOMMU_IOMMU=8 TAINT_USER=6
 
-case "${KERNEL_FLAVOUR:-}" in
-series|upstream|iommufd|debug) present=1 ;;
-base) present=0 ;;
-*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream, iommufd, debug or base"; exit 2 ;;
-esac
+flavour_init
 
 # The mode at boot, as the command line asked for it.
 boot_on=0
@@ -41,22 +37,6 @@ for w in $(cat /proc/cmdline); do
 	esac
 done
 boot_mode=N; [ $boot_on = 1 ] && boot_mode=Y
-
-# feature RC ABSENT NAME DETAIL: report a test of the allowed case.  RC is
-# the test's result (0: the feature works), ABSENT is 0 when the outcome is
-# exactly that of a kernel without the feature.
-feature() {
-	local rc=$1 absent=$2 name=$3 detail=$4
-	if [ $present = 1 ]; then
-		tap_result "$rc" "$name" "$detail"
-	elif [ "$rc" = 0 ]; then
-		tap_todo 0 "$name" "absent on $KERNEL_FLAVOUR, yet: $detail"
-	elif [ "$absent" = 0 ]; then
-		tap_todo 1 "$name" "absent: $detail"
-	else
-		tap_not_ok "$name" "neither working nor cleanly absent: $detail"
-	fi
-}
 
 noiommu_nodes() {
 	local n all=
@@ -131,10 +111,10 @@ tap_result "$([ -z "$start_group" ]; echo $?)" \
 # The parameter.
 if [ $have_param = 1 ]; then
 	[ "$param" = $boot_mode ]
-	feature $? 1 "enable_unsafe_noiommu_mode parameter exists, reads $boot_mode at boot" \
+	tap_feature $? 1 "enable_unsafe_noiommu_mode parameter exists, reads $boot_mode at boot" \
 		"reads $param"
 else
-	feature 1 0 "enable_unsafe_noiommu_mode parameter exists, reads $boot_mode at boot" \
+	tap_feature 1 0 "enable_unsafe_noiommu_mode parameter exists, reads $boot_mode at boot" \
 		"no $VFIO_NOIOMMU_PARAM"
 fi
 
@@ -142,7 +122,7 @@ fi
 [ "${R[off.bind]}" = 1 ]
 tap_result $? "mode off: vfio-pci refuses the e1000" "${R[off.bind_why]}"
 tap_diag "mode off: ${R[off.bind_why]}"
-feature "${R[on.bind]}" $((1 - ${R[on.bind]})) "mode on: vfio-pci binds the e1000" \
+tap_feature "${R[on.bind]}" $((1 - ${R[on.bind]})) "mode on: vfio-pci binds the e1000" \
 	"${R[on.bind_why]}"
 
 # The group and its node.
@@ -152,7 +132,7 @@ tap_result $? "mode off: no IOMMU group, no /dev/vfio/noiommu-* node" \
 [ -n "${R[on.group]}" ] && [ "${R[on.node]}" = "/dev/vfio/noiommu-${R[on.group]}" ]
 rc=$?
 [ -z "${R[on.group]}" ] && [ -z "${R[on.nodes]}" ]
-feature $rc $? "mode on: IOMMU group N with node /dev/vfio/noiommu-N" \
+tap_feature $rc $? "mode on: IOMMU group N with node /dev/vfio/noiommu-N" \
 	"group '${R[on.group]}', node '${R[on.node]}', noiommu nodes '${R[on.nodes]}'"
 
 # The container's extension check.
@@ -162,7 +142,7 @@ tap_result $? "mode off: VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) is 0" \
 [ "${R[on.ext]}" = 1 ]
 rc=$?
 [ "${R[on.ext]}" = 0 ]
-feature $rc $? "mode on: VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) is 1" \
+tap_feature $rc $? "mode on: VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) is 1" \
 	"returned ${R[on.ext]}"
 
 # The taint.  With the mode on at boot, the "off" phase runs second, after
@@ -174,7 +154,7 @@ tap_result $? "mode off: kernel not tainted (TAINT_USER clear)" \
 	"tainted: $(cat /proc/sys/kernel/tainted) at the end"
 [ "${R[on.taint]}" = 1 ]
 rc=$?
-feature $rc $((1 - rc)) "mode on: binding taints the kernel (TAINT_USER, 64)" \
+tap_feature $rc $((1 - rc)) "mode on: binding taints the kernel (TAINT_USER, 64)" \
 	"TAINT_USER bit ${R[on.taint]}, tainted $(cat /proc/sys/kernel/tainted)"
 
 # Using the group the legacy way, as DPDK does.
@@ -186,23 +166,23 @@ if [ -n "${R[on.node]}" ]; then
 	case "${R[on.type1]}" in "VFIO_SET_IOMMU($VFIO_TYPE1_IOMMU): "*) rc=0 ;; *) rc=1 ;; esac
 	tap_result $rc "mode on: the group's container refuses VFIO_TYPE1_IOMMU" \
 		"got: ${R[on.type1]}"
-	feature "${R[on.open_rc]}" 1 \
+	tap_feature "${R[on.open_rc]}" 1 \
 		"mode on: group joins a VFIO_NOIOMMU_IOMMU container, gives a device fd" \
 		"got: ${R[on.open]}"
 else
-	feature 1 0 "mode on: opening the group without CAP_SYS_RAWIO is refused" "$nogroup"
-	feature 1 0 "mode on: the group's container refuses VFIO_TYPE1_IOMMU" "$nogroup"
-	feature 1 0 "mode on: group joins a VFIO_NOIOMMU_IOMMU container, gives a device fd" \
+	tap_feature 1 0 "mode on: opening the group without CAP_SYS_RAWIO is refused" "$nogroup"
+	tap_feature 1 0 "mode on: the group's container refuses VFIO_TYPE1_IOMMU" "$nogroup"
+	tap_feature 1 0 "mode on: group joins a VFIO_NOIOMMU_IOMMU container, gives a device fd" \
 		"$nogroup"
 fi
 
 # Unbinding.
 if [ -n "${R[on.group]}" ]; then
 	[ -z "${R[on.gone_group]}" ] && [ -z "${R[on.gone_nodes]}" ]
-	feature $? 1 "mode on: unbinding from vfio-pci removes the group and its node" \
+	tap_feature $? 1 "mode on: unbinding from vfio-pci removes the group and its node" \
 		"group '${R[on.gone_group]}', nodes '${R[on.gone_nodes]}'"
 else
-	feature 1 0 "mode on: unbinding from vfio-pci removes the group and its node" \
+	tap_feature 1 0 "mode on: unbinding from vfio-pci removes the group and its node" \
 		"no group was made"
 fi
 [ "${R[off.back]}" = e1000 ] && [ "${R[on.back]}" = e1000 ]

@@ -40,7 +40,7 @@ fi
 
 timeout=300
 if [ -r "$dir/settings" ]; then
-	while IFS== read -r k v; do
+	while IFS='=' read -r k v; do
 		[ "$k" = timeout ] && timeout=$v
 	done < "$dir/settings"
 fi
