@@ -68,7 +68,8 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- tools ------------------------------------------------------------------
 step "bench: building vfio-bench"
-gcc -O2 -Wall -Wextra -Werror -pthread -o "$out/bin/vfio-bench" "$here/vfio-bench.c" ||
+gcc -O2 -Wall -Wextra -Werror -pthread -I"$top/tests/faults" \
+	-o "$out/bin/vfio-bench" "$here/vfio-bench.c" ||
 	die "vfio-bench does not build"
 
 # igb_uio from Debian's dpdk-kmods-dkms, as an external module of the

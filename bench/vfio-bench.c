@@ -66,6 +66,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vfio-util.h"
+
 #define EDU_ID		0x00
 #define EDU_LIVENESS	0x04
 #define EDU_RAISE	0x60
@@ -131,35 +133,6 @@ static void pin_cpu(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	r = write(fd, s, strlen(s));
-	r = r < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	r = read(fd, buf, len - 1);
-	close(fd);
-	if (r < 0)
-		return -errno;
-	buf[r] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
 /* ---- devices ------------------------------------------------------- */
 
 struct vfio_dev {
@@ -169,28 +142,9 @@ struct vfio_dev {
 	off_t cfg_off;
 };
 
-static char group_path[PATH_MAX];
-
-/* The group node of BDF: /dev/vfio/noiommu-N (or /dev/vfio/N). */
-static void find_group(const char *bdf)
-{
-	char link[256], path[PATH_MAX];
-	ssize_t n;
-	const char *g;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		fail("%s has no IOMMU group (not bound to vfio-pci?)", bdf);
-	link[n] = 0;
-	g = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-	snprintf(group_path, sizeof(group_path), "/dev/vfio/noiommu-%s", g);
-	if (access(group_path, F_OK))
-		snprintf(group_path, sizeof(group_path), "/dev/vfio/%s", g);
-}
-
 /* The sequence a VFIO user runs, up to a mapped BAR0; 0 or -errno. */
-static int vfio_open(const char *bdf, struct vfio_dev *d, const char **step)
+static int vfio_open(const char *node, const char *bdf, struct vfio_dev *d,
+		     const char **step)
 {
 	struct vfio_region_info reg = { .argsz = sizeof(reg) };
 	void *p;
@@ -200,7 +154,7 @@ static int vfio_open(const char *bdf, struct vfio_dev *d, const char **step)
 	if (d->container < 0)
 		return -errno;
 	*step = "open group";
-	d->group = open(group_path, O_RDWR);
+	d->group = open(node, O_RDWR);
 	if (d->group < 0)
 		return -errno;
 	*step = "VFIO_GROUP_SET_CONTAINER";
@@ -235,14 +189,22 @@ static void vfio_close(struct vfio_dev *d)
 	close(d->container);
 }
 
+/* The group node of BDF, /dev/vfio/noiommu-N (or /dev/vfio/N), into node. */
+static void group_node(const char *bdf, char *node, size_t len)
+{
+	if (vu_group_node(bdf, node, len))
+		fail("%s has no VFIO group node (not bound to vfio-pci?)", bdf);
+}
+
 static void vfio_open_or_die(const char *bdf, struct vfio_dev *d)
 {
 	struct vfio_region_info reg = { .argsz = sizeof(reg) };
+	char node[PATH_MAX];
 	const char *step;
 	int r;
 
-	find_group(bdf);
-	r = vfio_open(bdf, d, &step);
+	group_node(bdf, node, sizeof(node));
+	r = vfio_open(node, bdf, d, &step);
 	if (r)
 		fail("%s: %s: %s", bdf, step, strerror(-r));
 	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
@@ -414,25 +376,18 @@ static int device_irq(const char *bdf)
 	if (irq >= 0)
 		return irq;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/irq", bdf);
-	if (read_str(path, buf, sizeof(buf)))
+	if (vu_read_file(path, buf, sizeof(buf)))
 		return -1;
 	return atoi(buf);
 }
 
 static void vfio_irq_setup(struct vfio_dev *d, int index, int fd)
 {
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int)];
-	struct vfio_irq_set *set = (void *)buf;
+	int r = vu_irq_eventfd(d->device, index, fd);
 
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = index;
-	set->start = 0;
-	set->count = 1;
-	memcpy(set->data, &fd, sizeof(int));
-	if (ioctl(d->device, VFIO_DEVICE_SET_IRQS, set))
+	if (r)
 		fail("VFIO_DEVICE_SET_IRQS(%s): %s",
-		     index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "INTx", strerror(errno));
+		     index == VFIO_PCI_MSI_IRQ_INDEX ? "MSI" : "INTx", strerror(-r));
 }
 
 static void vfio_intx_unmask(struct vfio_dev *d)
@@ -524,10 +479,10 @@ static int cmd_irq(const char *mech, const char *bdf, long count)
 	if (irq < 0)
 		fail("%s: no interrupt number in sysfs", bdf);
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
-	if (write_str(path, "1"))
+	if (vu_write_file(path, "1"))
 		strcpy(aff, "not set");
 	else
-		read_str(path, aff, sizeof(aff));
+		vu_read_file(path, aff, sizeof(aff));
 
 	lat = calloc(count, sizeof(*lat));
 	if (!lat)
@@ -586,13 +541,13 @@ static int cmd_open(const char *mech, const char *bdf, long count)
 	uint64_t *setup = calloc(count, sizeof(uint64_t));
 	uint64_t *teardown = calloc(count, sizeof(uint64_t));
 	int vfio = !strcmp(mech, "vfio");
-	char node[300], res[PATH_MAX];
+	char node[PATH_MAX], res[PATH_MAX];
 	size_t size = 0;
 
 	if (!setup || !teardown)
 		fail("out of memory");
 	if (vfio) {
-		find_group(bdf);
+		group_node(bdf, node, sizeof(node));
 	} else if (!strcmp(mech, "uio")) {
 		uio_node(bdf, node, sizeof(node));
 		size = resource0_size(bdf);
@@ -611,7 +566,7 @@ static int cmd_open(const char *mech, const char *bdf, long count)
 			int r;
 
 			t0 = now_ns();
-			r = vfio_open(bdf, &d, &step);
+			r = vfio_open(node, bdf, &d, &step);
 			if (r)
 				fail("%s: %s: %s", bdf, step, strerror(-r));
 			id = d.bar[EDU_ID / 4];
@@ -794,7 +749,7 @@ static void read_meminfo(struct meminfo *m)
 	long val;
 	FILE *f;
 
-	write_str("/proc/sys/vm/stat_refresh", "1");
+	vu_write_file("/proc/sys/vm/stat_refresh", "1");
 	f = fopen("/proc/meminfo", "r");
 
 	if (!f)
@@ -859,7 +814,7 @@ static int cmd_bind(const char *drv, const char *steps_arg, char **bdfs, int n)
 			fail("%s is already bound to a driver", bdfs[i]);
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 			 bdfs[i]);
-		if (write_str(path, drv))
+		if (vu_write_file(path, drv))
 			fail("%s: cannot write %s", path, drv);
 	}
 	pin_cpu(0);
@@ -867,7 +822,7 @@ static int cmd_bind(const char *drv, const char *steps_arg, char **bdfs, int n)
 	for (int k = 0; k < nsteps; k++) {
 		t0 = now_ns();
 		for (; done < steps[k]; done++)
-			write_str("/sys/bus/pci/drivers_probe", bdfs[done]);
+			vu_write_file("/sys/bus/pci/drivers_probe", bdfs[done]);
 		t = now_ns() - t0;
 		t_total += t;
 		read_meminfo(&m);
@@ -886,7 +841,7 @@ static int cmd_bind(const char *drv, const char *steps_arg, char **bdfs, int n)
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", drv);
 	t0 = now_ns();
 	for (int i = 0; i < done; i++)
-		if (write_str(path, bdfs[i]))
+		if (vu_write_file(path, bdfs[i]))
 			fail("unbind %s: %s", bdfs[i], strerror(errno));
 	t = now_ns() - t0;
 	read_meminfo(&m);
@@ -897,7 +852,7 @@ static int cmd_bind(const char *drv, const char *steps_arg, char **bdfs, int n)
 	for (int i = 0; i < done; i++) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
 			 bdfs[i]);
-		write_str(path, "\n");
+		vu_write_file(path, "\n");
 	}
 	free(s);
 	return 0;
@@ -922,6 +877,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	prog_cmd = argv[1];
+	vu_prog = "vfio-bench";
 	if (!strcmp(argv[1], "irq") && argc == 5 && atol(argv[4]) > 0)
 		return cmd_irq(argv[2], argv[3], atol(argv[4]));
 	if (!strcmp(argv[1], "open") && argc == 5 && atol(argv[4]) > 0)
