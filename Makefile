@@ -36,6 +36,7 @@ help:
 	@echo "make check            every test on the three kernels, as one table"
 	@echo "make demo             build the series kernel and forward traffic with DPDK through it"
 	@echo "make bench            benchmarks (not part of check)"
+	@echo "make dkms             the Debian package vfio-noiommu-dkms (build/dkms/), for Debian's own kernel"
 
 deps:
 	@bash scripts/deps.sh
@@ -108,3 +109,9 @@ kernel-debug: deps $(TREE)/.git
 
 fuzz: kernel-debug
 	@bash tests/fuzz/run.sh
+
+# The series' drivers/vfio as a DKMS package for Debian's own kernel
+# (dkms/): build/dkms/vfio-noiommu-dkms_VERSION_all.deb.
+.PHONY: dkms
+dkms: $(TREE)/.git
+	@bash scripts/build-dkms-deb.sh
