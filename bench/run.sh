@@ -68,7 +68,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- tools ------------------------------------------------------------------
 step "bench: building vfio-bench"
-gcc -O2 -Wall -Wextra -Werror -pthread -I"$top/tests/faults" \
+gcc -O2 -Wall -Wextra -Werror -pthread -I"$top/tests/lib" \
 	-o "$out/bin/vfio-bench" "$here/vfio-bench.c" ||
 	die "vfio-bench does not build"
 

@@ -7,13 +7,15 @@
 #	tests/faults/build.sh [OUTDIR]		(default build/faults)
 #
 # tests/faults/*.c and tests/fuzz/*.c become OUTDIR/NAME.  Only what is
-# older than its source (or vfio-util.h) is rebuilt.  tests/check.sh runs
-# this before the suites, tests/fuzz/run.sh ("make fuzz") too.
+# older than its source (or tests/lib/vfio-util.h) is rebuilt.
+# tests/check.sh runs this before the suites, tests/fuzz/run.sh
+# ("make fuzz") too.
 set -eu
 here=$(dirname "$(realpath "$0")")
 top=$(dirname "$(dirname "$here")")
 . "$top/scripts/lib.sh"
 out=${1:-$top/build/faults}
+lib=$top/tests/lib
 mkdir -p "$out"
 
 CFLAGS="-O2 -g -Wall -Wextra -Werror"
@@ -21,11 +23,11 @@ built=()
 for src in "$here"/*.c "$top"/tests/fuzz/*.c; do
 	[ -f "$src" ] || continue
 	bin=$out/$(basename "$src" .c)
-	if [ -x "$bin" ] && [ "$bin" -nt "$src" ] && [ "$bin" -nt "$here/vfio-util.h" ]; then
+	if [ -x "$bin" ] && [ "$bin" -nt "$src" ] && [ "$bin" -nt "$lib/vfio-util.h" ]; then
 		continue
 	fi
 	# shellcheck disable=SC2086
-	gcc $CFLAGS -I"$here" -o "$bin.tmp" "$src" || die "cannot build $src"
+	gcc $CFLAGS -I"$lib" -o "$bin.tmp" "$src" || die "cannot build $src"
 	mv "$bin.tmp" "$bin"
 	built+=("$(basename "$bin")")
 done

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers shared by the fault-injection programs (tests/faults) and
- * the ioctl fuzzer (tests/fuzz): errors, sysfs, and the legacy VFIO
- * sequence (group, container, VFIO_SET_IOMMU, device fd) as DPDK runs it.
+ * Small helpers shared by the test programs run in the VM: the fault
+ * injection programs (tests/faults), the ioctl fuzzer (tests/fuzz) and the
+ * benchmarks (bench): errors, sysfs, and the legacy VFIO sequence (group,
+ * container, VFIO_SET_IOMMU, device fd) as DPDK runs it.
  * Header only: each program is one .c file plus this.
  */
 #ifndef VFIO_UTIL_H
