@@ -37,6 +37,7 @@ help:
 	@echo "make demo             build the series kernel and forward traffic with DPDK through it"
 	@echo "make bench            benchmarks (not part of check)"
 	@echo "make dkms             the Debian package vfio-noiommu-dkms (build/dkms/), for Debian's own kernel"
+	@echo "make debian-kernel    Debian's own kernels with vfio-noiommu's modules, for the VM (build/debian, part of check)"
 
 deps:
 	@bash scripts/deps.sh
@@ -84,7 +85,7 @@ matrix: deps $(TREE)/.git
 
 # The matrix's failures show in the table (suite build-matrix), so the
 # table is printed whatever they are.
-check: kernels selftests
+check: kernels selftests debian-kernel
 	@t0=$$(date +%s); bash scripts/build-matrix.sh; \
 	CHECK_START=$$t0 bash tests/check.sh
 
@@ -115,3 +116,10 @@ fuzz: kernel-debug
 .PHONY: dkms
 dkms: $(TREE)/.git
 	@bash scripts/build-dkms-deb.sh
+
+# Debian's own kernels (generic and cloud) and headers, fetched once, with
+# the package's modules built against them as DKMS would and an initramfs:
+# what tests/check.sh -k debian boots (tests/debian).
+.PHONY: debian-kernel
+debian-kernel: deps dkms
+	@bash tests/debian/prepare.sh

@@ -17,6 +17,7 @@ top=$(dirname "$here")
 
 # Exit codes, also written as a word to OUT/status.
 E_PASS=0 E_FAIL=1 E_USAGE=2 E_TIMEOUT=3 E_SPLAT=4 E_BOOT=5
+VIRTIOFSD=${VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 
 usage() {
 	cat <<EOF
@@ -27,7 +28,13 @@ read-only, run SCENARIO with ARGs as root inside the guest and power off.
 SCENARIO is a host path; the guest sees the host's files at the same paths,
 except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
 
-  -k, --kernel IMAGE     bzImage to boot (required)
+  -k, --kernel IMAGE     bzImage to boot (required; the last one given counts)
+      --initrd FILE      initramfs for IMAGE, for a kernel that needs modules
+                         to mount the root (Debian's own: tests/debian)
+      --root-fs KIND     how the guest gets the host's root and DIR: 9p (the
+                         default) or virtiofs (QEMU's virtiofsd; for kernels
+                         without 9p, which then need an --initrd that mounts
+                         both, as tests/debian's does)
   -o, --out DIR          output directory, shared writable with the guest at
                          the same path (required; earlier results are removed)
   -t, --timeout SECS     hard limit for the whole run (default 300; 0: none)
@@ -86,7 +93,7 @@ EOF
 
 fatal() { printf 'run-vm: %s\n' "$*" >&2; exit $E_USAGE; }
 
-kernel= out= timeout=300 name= mem=2G smp=2 hugepages=0
+kernel= initrd= rootfs=9p out= timeout=300 name= mem=2G smp=2 hugepages=0
 root_ports=0 hotplug=native qmp= hmp= host_cmd= shell=0 verbose=0
 kvm=${VM_KVM:-0}
 append=() envs=() nics=() edus=() qemu_extra=() ignores=()
@@ -105,6 +112,8 @@ while [ $# -gt 0 ]; do
 	esac
 	case "$opt" in
 	-k|--kernel)	need "$@"; kernel=$val ;;
+	--initrd)	need "$@"; initrd=$val ;;
+	--root-fs)	need "$@"; rootfs=$val ;;
 	-o|--out)	need "$@"; out=$val ;;
 	-t|--timeout)	need "$@"; timeout=$val ;;
 	-a|--append)	need "$@"; append+=("$val") ;;
@@ -140,6 +149,13 @@ scenario_args=("$@")
 [ -n "$kernel" ] || { usage >&2; fatal "no kernel image (-k)"; }
 [ -n "$out" ] || { usage >&2; fatal "no output directory (-o)"; }
 [ -f "$kernel" ] || fatal "kernel image $kernel does not exist"
+[ -z "$initrd" ] || [ -f "$initrd" ] || fatal "initramfs $initrd does not exist"
+case "$rootfs" in
+9p) ;;
+virtiofs) [ -n "$initrd" ] || fatal "--root-fs virtiofs needs an --initrd that mounts it"
+	[ -x "$VIRTIOFSD" ] || fatal "$VIRTIOFSD not found" ;;
+*) fatal "--root-fs takes 9p or virtiofs" ;;
+esac
 [ -n "$scenario" ] || [ $shell = 1 ] || { usage >&2; fatal "no scenario"; }
 case "$timeout$smp$hugepages$root_ports" in
 *[!0-9]*) fatal "--timeout, --smp, --hugepages and --root-ports take numbers" ;;
@@ -216,17 +232,34 @@ rm -f "$out"/{console.log,scenario.log,exit-code,dmesg.txt,tainted} \
 # a run, so "loose" caching is safe and makes exec/mmap of host binaries
 # fast; the output share is uncached so both sides see each write at once.
 rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=${VM_ROOT_CACHE:-loose}
-cmdline="console=ttyS0 root=vmroot rootfstype=9p rootflags=$rootflags ro"
+if [ "$rootfs" = virtiofs ]; then
+	cmdline="console=ttyS0 root=vmroot rootfstype=virtiofs ro"
+else
+	cmdline="console=ttyS0 root=vmroot rootfstype=9p rootflags=$rootflags ro"
+fi
 cmdline+=" panic=-1 oops=panic init=$here/guest-init.sh"
 cmdline+=" ${append[*]} -- $out"
 
 qemu=(qemu-system-x86_64 -machine q35 -smp "$smp" -m "$mem"
 	-nodefaults -no-user-config -nographic -no-reboot
-	-kernel "$kernel" -append "$cmdline"
-	-fsdev local,id=fsroot,path=/,readonly=on,security_model=none,multidevs=remap
-	-device virtio-9p-pci,fsdev=fsroot,mount_tag=vmroot
-	-fsdev "local,id=fsout,path=$out,security_model=none"
-	-device virtio-9p-pci,fsdev=fsout,mount_tag=vmout)
+	-kernel "$kernel" -append "$cmdline")
+[ -n "$initrd" ] && qemu+=(-initrd "$(realpath "$initrd")")
+if [ "$rootfs" = virtiofs ]; then
+	# virtiofsd serves / (cached) and DIR (uncached) over vhost-user,
+	# which needs the guest's memory shared with it.
+	vfs_dir=$(mktemp -d /tmp/run-vm-virtiofs.XXXXXX)
+	qemu+=(-object "memory-backend-memfd,id=mem,size=$mem,share=on"
+		-numa node,memdev=mem
+		-chardev "socket,id=vfsroot,path=$vfs_dir/root.sock"
+		-device vhost-user-fs-pci,chardev=vfsroot,tag=vmroot
+		-chardev "socket,id=vfsout,path=$vfs_dir/out.sock"
+		-device vhost-user-fs-pci,chardev=vfsout,tag=vmout)
+else
+	qemu+=(-fsdev local,id=fsroot,path=/,readonly=on,security_model=none,multidevs=remap
+		-device virtio-9p-pci,fsdev=fsroot,mount_tag=vmroot
+		-fsdev "local,id=fsout,path=$out,security_model=none"
+		-device virtio-9p-pci,fsdev=fsout,mount_tag=vmout)
+fi
 if [ "$kvm" = 1 ]; then
 	qemu+=(-accel kvm -cpu host)
 else
@@ -325,8 +358,9 @@ scan_splats() {
 }
 
 # --- Run -------------------------------------------------------------------
-qpid= hpid= tpid=
+qpid= hpid= tpid= vfs_pids=()
 cleanup() {
+	[ ${#vfs_pids[@]} -gt 0 ] && kill "${vfs_pids[@]}" 2>/dev/null
 	[ -n "$hpid" ] && kill -TERM -- -"$hpid" 2>/dev/null
 	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
 	[ -n "$qpid" ] && kill -TERM "$qpid" 2>/dev/null
@@ -339,6 +373,22 @@ secs() { printf '%d.%d' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )); }
 accel=TCG; [ "$kvm" = 1 ] && accel=KVM
 step "$name: booting ${kernel#"$top"/} ($accel, timeout ${timeout}s)"
 t0=$(now_ms)
+
+# virtiofsd_start TAG DIR CACHE: serve DIR on $vfs_dir/TAG.sock.
+virtiofsd_start() {
+	"$VIRTIOFSD" --socket-path="$vfs_dir/$1.sock" -o source="$2" \
+		-o cache="$3" -o sandbox=chroot </dev/null >>"$out/virtiofsd.log" 2>&1 &
+	vfs_pids+=($!)
+}
+if [ "$rootfs" = virtiofs ]; then
+	: > "$out/virtiofsd.log"
+	virtiofsd_start root / always
+	virtiofsd_start out "$out" none
+	for _ in $(seq 50); do
+		[ -S "$vfs_dir/root.sock" ] && [ -S "$vfs_dir/out.sock" ] && break
+		sleep 0.1
+	done
+fi
 
 if [ $shell = 1 ]; then
 	"${qemu[@]}" 2>"$out/qemu.log"
@@ -400,6 +450,12 @@ else
 	qpid=
 fi
 elapsed=$(( $(now_ms) - t0 ))
+if [ ${#vfs_pids[@]} -gt 0 ]; then
+	kill "${vfs_pids[@]}" 2>/dev/null
+	wait "${vfs_pids[@]}" 2>/dev/null
+	vfs_pids=()
+	rm -rf "$vfs_dir"
+fi
 
 # The host command gets a short grace period after QEMU's end, e.g. to
 # read a pcap file that QEMU completes when it exits.

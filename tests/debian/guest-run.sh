@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run one of the project's scenarios on Debian's own kernel in the test VM,
+# after loading the modules it needs the way a Debian system would (the VM
+# has no udev to load them):
+#
+#	tests/debian/guest-run.sh MODE SCENARIO [ARG...]
+#
+# MODE says which VFIO modules the VM was booted with (vmmodules= on the
+# kernel command line, tests/debian/initramfs-init.sh) and how to load
+# them:
+#
+#	stock     Debian's own: modprobe vfio-pci.  The scenario runs with
+#	          KERNEL_FLAVOUR=base: no-IOMMU mode must be absent in exactly
+#	          the way a kernel without it fails (TAP TODO).
+#	noiommu   vfio-noiommu's from updates/dkms, the mode on the module
+#	          line: modprobe vfio enable_unsafe_noiommu_mode=1, then
+#	          vfio-pci.  The scenario runs with KERNEL_FLAVOUR=series.
+#
+# e1000 is loaded too where the kernel has it (the cloud flavour has not).
+# Everything else is the scenario's: its TAP output is the run's.
+
+. "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
+
+mode=${1:-}
+[ $# -ge 2 ] || { echo "Bail out! usage: $0 stock|noiommu SCENARIO [ARG...]"; exit 2; }
+shift
+booted=
+for w in $(cat /proc/cmdline); do
+	case "$w" in vmmodules=*) booted=${w#vmmodules=} ;; esac
+done
+[ "$booted" = "$mode" ] ||
+	{ echo "Bail out! $mode wanted, the VM has the module tree '$booted' (vmmodules=)"; exit 2; }
+
+# modprobe_diag ARGS: modprobe, saying what happened as TAP diagnostics.
+modprobe_diag() {
+	local out
+	if out=$(modprobe "$@" 2>&1); then
+		tap_diag "modprobe $*: ok"
+	else
+		tap_diag "modprobe $*: failed: $out"
+	fi
+}
+
+case "$mode" in
+stock)	export KERNEL_FLAVOUR=base ;;
+noiommu) export KERNEL_FLAVOUR=series
+	modprobe_diag vfio enable_unsafe_noiommu_mode=1 ;;
+*)	echo "Bail out! unknown mode $mode (stock, noiommu)"; exit 2 ;;
+esac
+if modinfo e1000 >/dev/null 2>&1; then
+	modprobe_diag e1000
+else
+	tap_diag "$(uname -r) has no e1000 driver"
+fi
+modprobe_diag vfio-pci
+for m in vfio vfio_iommu_type1 vfio_pci_core vfio_pci; do
+	[ -d "/sys/module/$m" ] || { tap_diag "module $m: not loaded"; continue; }
+	tap_diag "module $m: $(modinfo -n "$m" 2>/dev/null), taint '$(cat "/sys/module/$m/taint" 2>/dev/null)'"
+done
+tap_diag "kernel $(uname -r) ($(uname -v)), KERNEL_FLAVOUR=$KERNEL_FLAVOUR," \
+	"enable_unsafe_noiommu_mode: $(vfio_noiommu_param || echo absent)"
+
+scenario=$1
+shift
+case "$scenario" in /*) ;; *) scenario=$VM_TOP/$scenario ;; esac
+exec bash "$scenario" "$@"
