@@ -10,9 +10,10 @@
 #
 # Checks that modprobe picks every one of our modules over the kernel's,
 # that they are built for the running kernel, that the mode stays off
-# unless asked for and that the modprobe.d line of README turns it on, and
+# unless asked for and that the modprobe.d line of README turns it on,
 # that every symbol the kernel's own drivers/vfio exports keeps its CRC
-# (so in-tree users of VFIO, e.g. i915's kvmgt, still load).
+# (so in-tree users of VFIO, e.g. i915's kvmgt, still load), and that the
+# package's Makefile refuses sources of another kernel version.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 
@@ -84,4 +85,16 @@ else
 	tap_not_ok "the symbols the kernel's drivers/vfio exports keep their CRCs" \
 		"missing $theirs or $mine"
 fi
+# The package's Makefile, run as DKMS runs it, accepts this kernel's
+# headers and refuses them when the sources are of another version (here
+# pretended on make's command line); nothing is compiled, nothing written.
+src=$d/dkms-build
+if out=$(make -s -C "$src" KDIR="$d/headers" check-kernel 2>&1); then rc=0; else rc=1; fi
+tap_result $rc "the package's Makefile accepts the headers of Linux $(make -s -C "$d/headers" kernelversion 2>/dev/null)" "$out"
+out=$(make -s -C "$src" KDIR="$d/headers" VFIO_NOIOMMU_LINUX=6.12.0 check-kernel 2>&1)
+rc=$?
+tap_diag "with sources of 6.12.0 it says:" "$out"
+[ $rc != 0 ] && [[ $out == *"refusing to build"*"Linux 6.12.0, the kernel is Linux "* ]]
+tap_result $? "and refuses them, saying why, for sources of another version (6.12.0)" \
+	"exit $rc: $out"
 tap_done
