@@ -17,6 +17,7 @@
 #    are listed apart as pre-existing.
 # 2. The last commit in the other configurations of CONFIGS below
 #    (no-IOMMU n, VFIO as modules with and without IOMMUFD as a module,
+#    the former with the series' KUnit tests built into vfio.ko,
 #    IOMMUFD's container emulation without the cdev, the VFIO container
 #    with the cdev): the same directories with W=1 and sparse; where VFIO
 #    is a module, the modules too, through modpost, which checks the
@@ -101,7 +102,7 @@ PER_PATCH=(
 )
 CONFIGS=(
 "noiommu-n|vm||CONFIG_VFIO_NOIOMMU=n"
-"vfio-m|vm|modules|$mods"
+"vfio-m|vm|modules|$mods CONFIG_KUNIT=y CONFIG_VFIO_NOIOMMU_KUNIT_TEST=y"
 "iommufd-compat|iommufd||$compat CONFIG_VFIO_DEVICE_CDEV=n"
 "container-cdev|iommufd||CONFIG_IOMMU_SUPPORT=y CONFIG_IOMMUFD=y CONFIG_VFIO_CONTAINER=y CONFIG_IOMMUFD_VFIO_CONTAINER=n CONFIG_VFIO_DEVICE_CDEV=y"
 "noiommu-n-iommufd-cdev|iommufd||CONFIG_VFIO_NOIOMMU=n $compat CONFIG_VFIO_DEVICE_CDEV=y"

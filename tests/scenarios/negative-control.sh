@@ -33,6 +33,7 @@ boot_on=0
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	vfio.enable_unsafe_noiommu_mode=[1Yy]*) boot_on=1 ;;
+	vfio.enable_unsafe_noiommu_mode) boot_on=1 ;;
 	vfio.enable_unsafe_noiommu_mode=*) boot_on=0 ;;
 	esac
 done
