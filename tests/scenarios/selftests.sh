@@ -14,12 +14,22 @@
 # "BINARY: CASE", with the program's own output before it as "#" lines.
 # KSFT_DIR overrides where the tests are installed ($VM_TOP/build/kselftest).
 #
+# The tests only touch the PCI devices named in VFIO_SELFTESTS_BDF.  Unless
+# it is set already, this scenario names the VM's e1000 (8086:100e) and edu
+# (1234:11e8) devices, the ones run-vm.sh adds with --nic e1000 and --edu.
+#
+# noiommu_group_test's bind_taints_kernel can only judge the first
+# no-IOMMU group of a boot (a taint stays): it runs first, alone, before
+# any other test has bound a device, and is left out of its program's
+# full run.
+#
 # KERNEL_FLAVOUR (optional) is series, upstream or base.  On base, the tree
-# without no-IOMMU mode, the one case that proves the feature exists
-# (noiommu_param_test: param.present) must fail, and every case that skips
-# with the reason "kernel has no VFIO no-IOMMU mode" finds the feature
-# missing: both are reported as TAP TODO (expected failures).  The rest must
-# pass there too.
+# without no-IOMMU mode, the cases that prove the feature exists
+# (noiommu_param_test: param.present, and noiommu_group_test:
+# group.bind_taints_kernel, which does not skip there) must fail, and every
+# case that skips with the reason "kernel has no VFIO no-IOMMU mode" finds
+# the feature missing: both are reported as TAP TODO (expected failures).
+# The rest must pass there too.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 
@@ -28,7 +38,9 @@ dir=$ksft/vfio
 flavour=${KERNEL_FLAVOUR:-}
 
 # Cases that must fail on a kernel without the feature.
-base_todo=" noiommu_param_test:param.present "
+base_todo=" noiommu_param_test:param.present noiommu_group_test:group.bind_taints_kernel "
+# The case that must run first in a fresh boot: BINARY TEST.
+first_bin=noiommu_group_test first_test=bind_taints_kernel
 # The reason the tests give when they skip for want of the feature
 # (NIO_NO_SUPPORT in vfio_noiommu_lib.h).
 no_support="kernel has no VFIO no-IOMMU mode (/sys/module/vfio/parameters/enable_unsafe_noiommu_mode missing)"
@@ -51,17 +63,36 @@ if [ ${#bins[@]} = 0 ]; then
 		[ "$coll" = vfio ] && bins+=("$bin")
 	done < "$ksft/kselftest-list.txt"
 fi
+# Runs, in order: "BINARY" (all its cases) or "BINARY:-t:CASE" (that case
+# alone) or "BINARY:-T:CASE" (all but that case).
+runs=()
+for bin in "${bins[@]}"; do
+	[ "$bin" = "$first_bin" ] && runs=("$bin:-t:$first_test" "${runs[@]}") &&
+		bin="$bin:-T:$first_test"
+	runs+=("$bin")
+done
+
+if [ -z "${VFIO_SELFTESTS_BDF+set}" ]; then
+	VFIO_SELFTESTS_BDF=$({ pci_find_all 8086:100e; pci_find_all 1234:11e8; } |
+		paste -sd ' ')
+fi
+export VFIO_SELFTESTS_BDF
 
 tap_diag "kernel $(uname -r), flavour ${flavour:-unspecified}," \
-	"enable_unsafe_noiommu_mode at start: $(vfio_noiommu_param 2>/dev/null || echo absent)"
+	"enable_unsafe_noiommu_mode at start: $(vfio_noiommu_param 2>/dev/null || echo absent)," \
+	"tainted at start: $(cat /proc/sys/kernel/tainted)"
+tap_diag "VFIO_SELFTESTS_BDF=$VFIO_SELFTESTS_BDF"
 
 log=$(mktemp)
-for bin in "${bins[@]}"; do
+for run in "${runs[@]}"; do
+	bin=${run%%:*} args=()
+	[ "$bin" != "$run" ] && IFS=: read -r _ opt case <<< "$run" &&
+		args=("$opt" "$case")
 	if [ ! -x "$dir/$bin" ]; then
 		tap_not_ok "$bin" "not installed in $dir"
 		continue
 	fi
-	timeout -k 10 "$timeout" "$dir/$bin" > "$log" 2>&1
+	timeout -k 10 "$timeout" "$dir/$bin" "${args[@]}" > "$log" 2>&1
 	rc=$?
 	sed 's/^/# /' "$log"
 
@@ -112,7 +143,8 @@ done
 rm -f "$log"
 
 # The tests put things back: show what they left.
-tap_diag "enable_unsafe_noiommu_mode at end: $(vfio_noiommu_param 2>/dev/null || echo absent)"
+tap_diag "enable_unsafe_noiommu_mode at end: $(vfio_noiommu_param 2>/dev/null || echo absent)," \
+	"tainted at end: $(cat /proc/sys/kernel/tainted)"
 for id in 8086:100e 1234:11e8; do
 	for bdf in $(pci_find_all $id); do
 		tap_diag "$id at $bdf: driver '$(pci_driver "$bdf")'"
