@@ -15,9 +15,16 @@
 # In build/debian/FLAVOUR:
 #
 #	modules-stock/lib/modules/KVER      Debian's modules, depmod'ed
-#	modules-noiommu/lib/modules/KVER    the same plus ours in updates/dkms
+#	modules-noiommu/lib/modules/KVER    the same plus ours in updates/dkms,
+#	                                    and extra/mtty.ko
 #	dkms-build/                         the build directory (make.log)
+#	mtty-build/                         where mtty.ko is built
 #
+# mtty is a test helper, not part of the package: the mdev sample driver
+# (samples/vfio-mdev/mtty.c of tag base, i.e. Debian's source) that the
+# selftests use to put an mdev group beside no-IOMMU groups.  Debian does
+# not build it; it is built here against our modules where the kernel has
+# mdev (CONFIG_VFIO_MDEV=m: not the cloud flavour).
 # Nothing is redone when the package and the kernel did not change.
 set -eu
 top=$(realpath "$(dirname "$0")/../..")
@@ -39,9 +46,9 @@ deb=${debs[0]}
 rm -rf "$d/pkg"
 dpkg -x "$deb" "$d/pkg"
 src=$(ls -d "$d"/pkg/usr/src/vfio-noiommu-*)
-# Up to date when the sources (not the package's date) and the kernel are
-# those of the last build.
-want="$(cd "$src" && find . -type f | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -c1-16) $kver"
+# Up to date when the sources (not the package's date), the kernel and
+# this script are those of the last build.
+want="$(cd "$src" && find . -type f | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -c1-16) $kver $(sha1sum < "$0" | cut -c1-8)"
 if [ "$(cat "$d/modules.stamp" 2>/dev/null)" = "$want" ]; then
 	ok "$flavour: modules of ${src##*/} for $kver are up to date"
 	exit 0
@@ -94,7 +101,9 @@ tree() {
 	cp -al "$root/lib/modules/$kver" "$1/lib/modules/"
 }
 tree "$d/modules-stock"
-depmod -b "$d/modules-stock" "$kver"
+# depmod reads every module: the stock tree's runs beside the rest.
+depmod -b "$d/modules-stock" "$kver" &
+stock_depmod=$!
 tree "$d/modules-noiommu"
 upd=$d/modules-noiommu/lib/modules/$kver/updates/dkms
 mkdir -p "$upd"
@@ -107,6 +116,23 @@ for m in "${mods[@]}"; do
 	strip -g "$upd/$name.ko"
 	xz --check=crc32 --lzma2=dict=1MiB -f "$upd/$name.ko"
 done
+
+# The mdev sample, against our vfio.h and our modules' symbols.
+if grep -qx 'CONFIG_VFIO_MDEV=m' "$kdir/.config"; then
+	mb=$d/mtty-build
+	rm -rf "$mb"
+	mkdir -p "$mb"
+	git -C "$top/build/linux" show base:samples/vfio-mdev/mtty.c > "$mb/mtty.c"
+	echo 'obj-m := mtty.o' > "$mb/Kbuild"
+	make -C "$kdir" M="$mb" KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" \
+		NOSTDINC_FLAGS="-nostdinc -I$build/include -I$build/include/uapi" \
+		modules > "$mb/make.log" 2>&1 ||
+		{ tail -n 20 "$mb/make.log" >&2; die "$flavour: mtty (test helper) does not build"; }
+	mkdir -p "$d/modules-noiommu/lib/modules/$kver/extra"
+	xz --check=crc32 --lzma2=dict=1MiB -c "$mb/mtty.ko" > \
+		"$d/modules-noiommu/lib/modules/$kver/extra/mtty.ko.xz"
+fi
 depmod -b "$d/modules-noiommu" "$kver"
+wait $stock_depmod || die "$flavour: depmod of the stock tree failed"
 echo "$want" > "$d/modules.stamp"
 ok "$flavour: module trees in build/debian/$flavour: modules-stock, modules-noiommu (updates/dkms: $(cd "$upd" && echo *))"

@@ -18,7 +18,8 @@
 #	          line: modprobe vfio enable_unsafe_noiommu_mode=1, then
 #	          vfio-pci.  The scenario runs with KERNEL_FLAVOUR=series.
 #
-# e1000 is loaded too where the kernel has it (the cloud flavour has not).
+# e1000 is loaded too where the kernel has it (the cloud flavour has not),
+# and with our modules the mdev sample mtty where it was built.
 # Everything else is the scenario's: its TAP output is the run's.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
@@ -55,6 +56,11 @@ else
 	tap_diag "$(uname -r) has no e1000 driver"
 fi
 modprobe_diag vfio-pci
+# The mdev sample the selftests put beside no-IOMMU groups: a test helper
+# built with our modules (build-modules.sh), where the kernel has mdev.
+if [ "$mode" = noiommu ] && modinfo mtty >/dev/null 2>&1; then
+	modprobe_diag mtty
+fi
 for m in vfio vfio_iommu_type1 vfio_pci_core vfio_pci; do
 	[ -d "/sys/module/$m" ] || { tap_diag "module $m: not loaded"; continue; }
 	tap_diag "module $m: $(modinfo -n "$m" 2>/dev/null), taint '$(cat "/sys/module/$m/taint" 2>/dev/null)'"
