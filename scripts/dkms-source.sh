@@ -18,7 +18,7 @@ top=$(realpath "$(dirname "$0")/..")
 [ $# = 1 ] || die "usage: $0 DIR"
 out=$1
 tree=$top/build/linux
-git -C "$tree" rev-parse -q --verify base^{commit} >/dev/null ||
+git -C "$tree" rev-parse -q --verify 'base^{commit}' >/dev/null ||
 	die "no tag base in $tree (make tree)"
 [ -f "$top/patches/series" ] || die "no patches/series"
 

@@ -61,7 +61,9 @@ build=$d/dkms-build
 # conf: print the make and clean commands, then one "LOCATION NAME" per
 # module.
 conf() {
+	# shellcheck disable=SC2034 # used by dkms.conf, as in DKMS
 	local kernelver=$kver kernel_source_dir=$kdir arch=x86_64
+	# shellcheck disable=SC2034
 	local dkms_tree=/var/lib/dkms source_tree=/usr/src
 	# shellcheck disable=SC1091
 	. "$build/dkms.conf"

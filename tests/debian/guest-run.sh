@@ -22,6 +22,7 @@
 # and with our modules the mdev sample mtty where it was built.
 # Everything else is the scenario's: its TAP output is the run's.
 
+# shellcheck source=vm/guest-lib.sh
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 
 mode=${1:-}

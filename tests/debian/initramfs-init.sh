@@ -30,7 +30,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
-root= fstype= flags= init= mods=
+root='' fstype='' flags='' init='' mods=''
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	root=*) root=${w#root=} ;;

@@ -15,6 +15,7 @@
 # (so in-tree users of VFIO, e.g. i915's kvmgt, still load), and that the
 # package's Makefile refuses sources of another kernel version.
 
+# shellcheck source=vm/guest-lib.sh
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 
 kver=$(uname -r)
