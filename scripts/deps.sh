@@ -17,6 +17,8 @@ pkgs=(
 	tshark python3-scapy
 	# benchmarks: igb_uio, built against our kernels; the chart
 	dpdk-kmods-dkms python3-matplotlib
+	# Debian's own kernel: DKMS builds vfio-noiommu-dkms (tests/debian)
+	dkms
 )
 
 missing=()

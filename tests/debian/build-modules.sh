@@ -1,31 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build vfio-noiommu-dkms's modules for Debian's own kernel the way DKMS
-# does, against the headers unpacked by fetch-kernel.sh (nothing is
-# installed on this machine), and lay out two module trees for the VM:
+# Build vfio-noiommu-dkms's modules for Debian's own kernel with DKMS itself,
+# against the headers unpacked by fetch-kernel.sh, and lay out two module
+# trees for the VM; nothing is installed on this machine:
 #
 #	tests/debian/build-modules.sh FLAVOUR	(amd64 or cloud-amd64)
 #
-# The package is build/dkms/vfio-noiommu-dkms_*.deb (make dkms).  Its
-# dkms.conf is read as DKMS reads it (kernelver, kernel_source_dir set), its
-# sources are copied to a build directory and its MAKE[0] is run there as
-# DKMS runs it ("make -jN KERNELRELEASE=KVER ..."); the modules it lists
-# must all be built, and are stripped and compressed as DKMS does.
+# The package is build/dkms/vfio-noiommu-dkms_*.deb (make dkms), unpacked
+# in build/debian/FLAVOUR/pkg.  "dkms add" and "dkms build" run with a tree
+# of their own (--dkmstree, --sourcetree), so DKMS reads the package's
+# dkms.conf and runs its make command exactly as on a Debian machine; what
+# "dkms install" does next is done here into the VM's tree: the modules go
+# to updates/dkms, compressed like the kernel's, and depmod runs.
 # In build/debian/FLAVOUR:
 #
 #	modules-stock/lib/modules/KVER      Debian's modules, depmod'ed
 #	modules-noiommu/lib/modules/KVER    the same plus ours in updates/dkms,
 #	                                    and extra/mtty.ko
-#	dkms-build/                         the build directory (make.log)
+#	dkms-tree/                          DKMS's tree (the build's make.log)
+#	exports.txt                         "SYMBOL CRC" of each symbol our
+#	                                    modules export (MODVERSIONS)
 #	mtty-build/                         where mtty.ko is built
 #
 # mtty is a test helper, not part of the package: the mdev sample driver
 # (samples/vfio-mdev/mtty.c of tag base, i.e. Debian's source) that the
 # selftests use to put an mdev group beside no-IOMMU groups.  Debian does
-# not build it; it is built here against our modules where the kernel has
+# not build it; it is built here with our headers where the kernel has
 # mdev (CONFIG_VFIO_MDEV=m: not the cloud flavour).
-# Nothing is redone when the package and the kernel did not change.
+# Nothing is redone when the package, the kernel and this script did not
+# change.
 set -eu
 top=$(realpath "$(dirname "$0")/../..")
 . "$top/scripts/lib.sh"
@@ -37,97 +41,95 @@ d=$top/build/debian/$flavour
 kver=$(cat "$d/kver")
 kdir=$(realpath "$d/headers")
 root=$top/build/debian/root
+command -v dkms >/dev/null || die "dkms is not installed (make deps)"
 
 mapfile -t debs < <(ls "$top"/build/dkms/vfio-noiommu-dkms_*_all.deb 2>/dev/null)
 [ ${#debs[@]} = 1 ] || die "want one build/dkms/vfio-noiommu-dkms_*.deb (make dkms), found ${#debs[@]}"
 deb=${debs[0]}
 
-# ---- The package's sources, as DKMS gets them --------------------------
+# ---- The package's sources ----------------------------------------------
 rm -rf "$d/pkg"
 dpkg -x "$deb" "$d/pkg"
 src=$(ls -d "$d"/pkg/usr/src/vfio-noiommu-*)
+version=${src##*/vfio-noiommu-}
 # Up to date when the sources (not the package's date), the kernel and
 # this script are those of the last build.
 want="$(cd "$src" && find . -type f | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -c1-16) $kver $(sha1sum < "$0" | cut -c1-8)"
 if [ "$(cat "$d/modules.stamp" 2>/dev/null)" = "$want" ]; then
-	ok "$flavour: modules of ${src##*/} for $kver are up to date"
+	ok "$flavour: modules of vfio-noiommu $version for $kver are up to date"
 	exit 0
 fi
-rm -rf "$d/modules.stamp" "$d/dkms-build"
-cp -a "$src" "$d/dkms-build"
-build=$d/dkms-build
+rm -rf "$d/modules.stamp" "$d/dkms-tree" "$d/dkms-build"
 
-# dkms.conf, read as DKMS reads it: a bash script with these variables.
-# conf: print the make and clean commands, then one "LOCATION NAME" per
-# module.
-conf() {
-	# shellcheck disable=SC2034 # used by dkms.conf, as in DKMS
-	local kernelver=$kver kernel_source_dir=$kdir arch=x86_64
-	# shellcheck disable=SC2034
-	local dkms_tree=/var/lib/dkms source_tree=/usr/src
-	# shellcheck disable=SC1091
-	. "$build/dkms.conf"
-	local i
-	echo "${MAKE[0]}"
-	echo "$CLEAN"
-	for i in "${!BUILT_MODULE_NAME[@]}"; do
-		[ "${DEST_MODULE_LOCATION[i]}" = /updates/dkms ] ||
-			die "dkms.conf: ${BUILT_MODULE_NAME[i]} goes to ${DEST_MODULE_LOCATION[i]}, not /updates/dkms"
-		echo "${BUILT_MODULE_LOCATION[i]%/} ${BUILT_MODULE_NAME[i]}"
-	done
-}
-mapfile -t lines < <(conf)
-make_cmd=${lines[0]} clean_cmd=${lines[1]}
-mods=("${lines[@]:2}")
-[ ${#mods[@]} -gt 0 ] || die "dkms.conf lists no modules for $kver"
-
-# As DKMS: CC from the headers' .kernelvariables, clean, then MAKE[0] with
-# "make" turned into "make -jN KERNELRELEASE=KVER".
-CC=$(printf 'show-%%:\n\t@echo $($*)\ninclude %s/.kernelvariables\n' "$kdir" | make -s -f - show-CC)
-export CC
-jobs=$(nproc)
-the_make=${make_cmd/#make/make -j$jobs KERNELRELEASE=$kver}
-step "$flavour: building ${#mods[@]} modules for $kver: $the_make"
+# ---- DKMS ------------------------------------------------------------------
+tree=$d/dkms-tree
+dk=(-m vfio-noiommu -v "$version" --dkmstree "$tree" --sourcetree "$d/pkg/usr/src")
+mkdir -p "$tree"
+step "$flavour: dkms add, dkms build for $kver"
 t0=$(date +%s)
-(cd "$build" && eval "$clean_cmd" > make.log 2>&1 && eval "$the_make" >> make.log 2>&1) || {
-	tail -n 20 "$build/make.log" >&2
-	die "$flavour: the module build failed, see ${build#"$top"/}/make.log"
-}
-ok "$flavour: modules built in $(( $(date +%s) - t0 )) s"
+dkms add "${dk[@]}" > "$d/dkms.log" 2>&1 || { cat "$d/dkms.log" >&2; die "$flavour: dkms add failed"; }
+if ! dkms build "${dk[@]}" -k "$kver" --kernelsourcedir "$kdir" >> "$d/dkms.log" 2>&1; then
+	cat "$d/dkms.log" >&2
+	log=$(ls "$tree"/vfio-noiommu/"$version"/build/make.log 2>/dev/null || true)
+	[ -n "$log" ] && tail -n 30 "$log" >&2
+	die "$flavour: dkms build failed (${d#"$top"/}/dkms.log)"
+fi
+built=$tree/vfio-noiommu/$version/$kver/x86_64/module
+mapfile -t kos < <(cd "$built" && ls)
+[ ${#kos[@]} -gt 0 ] || die "$flavour: dkms built no module"
+ok "$flavour: DKMS built ${kos[*]} in $(( $(date +%s) - t0 )) s"
 
 # ---- Module trees --------------------------------------------------------
-# tree DIR: Debian's modules of KVER under DIR/lib/modules/KVER (hard links).
-tree() {
+# newtree DIR: Debian's modules of KVER under DIR/lib/modules/KVER (hard links).
+newtree() {
 	rm -rf "$1"
 	mkdir -p "$1/lib/modules"
 	cp -al "$root/lib/modules/$kver" "$1/lib/modules/"
 }
-tree "$d/modules-stock"
+newtree "$d/modules-stock"
 # depmod reads every module: the stock tree's runs beside the rest.
 depmod -b "$d/modules-stock" "$kver" &
 stock_depmod=$!
-tree "$d/modules-noiommu"
+
+newtree "$d/modules-noiommu"
 upd=$d/modules-noiommu/lib/modules/$kver/updates/dkms
 mkdir -p "$upd"
-for m in "${mods[@]}"; do
-	loc=${m% *} name=${m#* }
-	ko=$build/$loc/$name.ko
-	[ -f "$ko" ] || die "dkms.conf lists $loc/$name.ko, which was not built"
-	# DKMS strips the modules and compresses them like the kernel's own.
-	cp "$ko" "$upd/"
-	strip -g "$upd/$name.ko"
-	xz --check=crc32 --lzma2=dict=1MiB -f "$upd/$name.ko"
+: > "$d/exports.txt"
+for ko in "${kos[@]}"; do
+	cp "$built/$ko" "$upd/"
+	case "$ko" in
+	*.ko) f=$upd/$ko ;;
+	*.ko.xz) f=$upd/${ko%.xz}; xz -dc "$built/$ko" > "$f"; rm "$upd/$ko" ;;
+	*) die "$flavour: unexpected file $ko in DKMS's modules" ;;
+	esac
+	# The CRC of each export: __crc_SYMBOL is its offset in __kcrctab or
+	# __kcrctab_gpl, which hold the 32-bit CRCs.
+	readelf -S -W "$f" | sed -n 's/^ *\[ *\([0-9]*\)\] \(__kcrctab[a-z_]*\) .*/\1 \2/p' |
+	while read -r idx sec; do
+		objcopy -O binary --only-section="$sec" "$f" "$d/crctab.bin"
+		readelf -s -W "$f" | awk -v idx="$idx" '$7 == idx && $8 ~ /^__crc_/ {
+				print substr($8, 7), $2 }' |
+		while read -r sym off; do
+			printf '%s 0x%s\n' "$sym" \
+				"$(od -An -tx4 -j $((16#$off)) -N4 "$d/crctab.bin" | tr -d ' ')"
+		done
+	done >> "$d/exports.txt"
+	# As DKMS installs them for a kernel whose modules are xz-compressed.
+	xz --check=crc32 --lzma2=dict=1MiB -f "$f"
 done
+rm -f "$d/crctab.bin"
+[ -s "$d/exports.txt" ] || die "$flavour: no exported symbol CRCs found in our modules"
 
-# The mdev sample, against our vfio.h and our modules' symbols.
+# The mdev sample, with our headers (its imports are checked against the
+# kernel's Module.symvers, whose CRCs ours keep: modules.sh checks that).
 if grep -qx 'CONFIG_VFIO_MDEV=m' "$kdir/.config"; then
 	mb=$d/mtty-build
 	rm -rf "$mb"
 	mkdir -p "$mb"
 	git -C "$top/build/linux" show base:samples/vfio-mdev/mtty.c > "$mb/mtty.c"
 	echo 'obj-m := mtty.o' > "$mb/Kbuild"
-	make -C "$kdir" M="$mb" KBUILD_EXTRA_SYMBOLS="$build/Module.symvers" \
-		NOSTDINC_FLAGS="-nostdinc -I$build/include -I$build/include/uapi" \
+	make -C "$kdir" M="$mb" \
+		NOSTDINC_FLAGS="-nostdinc -I$src/include -I$src/include/uapi" \
 		modules > "$mb/make.log" 2>&1 ||
 		{ tail -n 20 "$mb/make.log" >&2; die "$flavour: mtty (test helper) does not build"; }
 	mkdir -p "$d/modules-noiommu/lib/modules/$kver/extra"
@@ -137,4 +139,4 @@ fi
 depmod -b "$d/modules-noiommu" "$kver"
 wait $stock_depmod || die "$flavour: depmod of the stock tree failed"
 echo "$want" > "$d/modules.stamp"
-ok "$flavour: module trees in build/debian/$flavour: modules-stock, modules-noiommu (updates/dkms: $(cd "$upd" && echo *))"
+ok "$flavour: module trees in build/debian/$flavour: modules-stock, modules-noiommu (updates/dkms: $(cd "$upd" && echo *)), $(wc -l < "$d/exports.txt") exports"

@@ -71,11 +71,12 @@ tap_result $? "modprobe.d 'options vfio enable_unsafe_noiommu_mode=1' turns the 
 rm -rf "$conf"
 
 # The kernel's own drivers/vfio exports (its Module.symvers) against ours
-# (the build's): same CRC for each, as MODVERSIONS checks at load.
-theirs=$d/headers/Module.symvers mine=$d/dkms-build/Module.symvers
-if [ -r "$theirs" ] && [ -r "$mine" ]; then
+# (read from our modules by build-modules.sh): same CRC for each, as
+# MODVERSIONS checks at load.
+theirs=$d/headers/Module.symvers mine=$d/exports.txt
+if [ -r "$theirs" ] && [ -s "$mine" ]; then
 	diff=$(awk 'NR == FNR { if ($3 ~ /drivers\/vfio/) want[$2] = $1; next }
-		{ have[$2] = $1 }
+		{ have[$1] = $2 }
 		END { for (s in want) if (have[s] != want[s])
 			printf "%s: kernel %s, ours %s\n", s, want[s], (s in have) ? have[s] : "missing" }' \
 		"$theirs" "$mine" | sort)
@@ -89,7 +90,7 @@ fi
 # The package's Makefile, run as DKMS runs it, accepts this kernel's
 # headers and refuses them when the sources are of another version (here
 # pretended on make's command line); nothing is compiled, nothing written.
-src=$d/dkms-build
+src=$(ls -d "$d"/pkg/usr/src/vfio-noiommu-*)
 if out=$(make -s -C "$src" KDIR="$d/headers" check-kernel 2>&1); then rc=0; else rc=1; fi
 linux=$(sed -n 's/^VFIO_NOIOMMU_LINUX := //p' "$src/source-version.mk")
 tap_result $rc "the package's Makefile accepts this kernel's headers (sources of Linux $linux)" "$out"
