@@ -40,13 +40,26 @@ when=$(git -C "$top" log -1 --format=%cd --date=format:%Y%m%d%H%M -- patches)
 hash=$(cd "$top/patches" && cat "${patches[@]}" | sha1sum | cut -c1-8)
 version=$linux+noiommu${when:-0}.$hash
 
-# What to take: drivers/vfio and every header under include/ that the
-# series creates or changes.
-mapfile -t headers < <(cd "$top/patches" && cat "${patches[@]}" |
-	sed -n 's|^diff --git a/\(include/[^ ]*\) b/.*|\1|p' | sort -u)
+# What to take: drivers/vfio, the headers of VFIO's interfaces and every
+# header under include/ that the series creates or changes.
+mapfile -t headers < <({
+	printf '%s\n' include/linux/vfio.h include/uapi/linux/vfio.h include/linux/iommufd.h
+	cd "$top/patches" && cat "${patches[@]}" |
+		sed -n 's|^diff --git a/\(include/[^ ]*\) b/.*|\1|p'
+} | sort -u)
 existing=()
 for h in "${headers[@]}"; do
 	git -C "$tree" cat-file -e "base:$h" 2>/dev/null && existing+=("$h")
+	# The build puts include/, not include/uapi, ahead of the kernel's
+	# headers (dkms/Makefile): a uapi header is ours only if the kernel
+	# reaches it as <uapi/linux/X.h> from include/linux/X.h.
+	case "$h" in
+	include/uapi/*)
+		k=include/${h#include/uapi/}
+		git -C "$tree" show "base:$k" 2>/dev/null | grep -q "#include <${h#include/}>" ||
+			die "the series changes $h, which no $k includes as <${h#include/}>: the package could not put it ahead of the kernel's copy"
+		;;
+	esac
 done
 
 rm -rf "$out"
