@@ -87,7 +87,7 @@ Exit status (and the word in DIR/status):
 
 Files in DIR: console.log (serial console), scenario.log (scenario's
 stdout+stderr), exit-code, dmesg.txt, tainted, boot-time, status, splats,
-qemu.log, qemu.cmd, guest.env.
+qemu.log, qemu.cmd, guest.env (and virtiofsd.log with --root-fs virtiofs).
 EOF
 }
 
@@ -206,7 +206,7 @@ done
 rm -rf "$out/sync"
 rm -f "$out"/{console.log,scenario.log,exit-code,dmesg.txt,tainted} \
       "$out"/{boot-time,status,splats,qemu.log,qemu.cmd,guest.env} \
-      "$out"/host-cmd.{log,exit-code}
+      "$out"/host-cmd.{log,exit-code} "$out"/virtiofsd.log
 
 # --- What the guest runs: OUT/guest.env, sourced by guest-init.sh --------
 {
