@@ -11,14 +11,17 @@
 # in build/debian/FLAVOUR/pkg.  "dkms add" and "dkms build" run with a tree
 # of their own (--dkmstree, --sourcetree), so DKMS reads the package's
 # dkms.conf and runs its make command exactly as on a Debian machine; what
-# "dkms install" does next is done here into the VM's tree: the modules go
-# to updates/dkms, compressed like the kernel's, and depmod runs.
+# "dkms install" installs them into the VM's tree (--installtree), in
+# updates/dkms, and depmod runs on that tree.  "dkms remove", the package's
+# prerm, is tried on a copy of it.
 # In build/debian/FLAVOUR:
 #
 #	modules-stock/lib/modules/KVER      Debian's modules, depmod'ed
 #	modules-noiommu/lib/modules/KVER    the same plus ours in updates/dkms,
 #	                                    and extra/mtty.ko
 #	dkms-tree/                          DKMS's tree (the build's make.log)
+#	dkms.log                            what dkms said
+#	dkms-remove.txt                     what dkms remove left of ours
 #	exports.txt                         "SYMBOL CRC" of each symbol our
 #	                                    modules export (MODVERSIONS)
 #	mtty-build/                         where mtty.ko is built
@@ -91,15 +94,34 @@ newtree "$d/modules-stock"
 depmod -b "$d/modules-stock" "$kver" &
 stock_depmod=$!
 
+# dkms install, into the VM's tree (--installtree) and without depmod,
+# which runs below with that tree as its base.
 newtree "$d/modules-noiommu"
+dkms install "${dk[@]}" -k "$kver" --kernelsourcedir "$kdir" \
+	--installtree "$d/modules-noiommu/lib/modules" --no-depmod >> "$d/dkms.log" 2>&1 ||
+	{ tail -n 20 "$d/dkms.log" >&2; die "$flavour: dkms install failed"; }
 upd=$d/modules-noiommu/lib/modules/$kver/updates/dkms
-mkdir -p "$upd"
+mapfile -t kos < <(cd "$upd" && ls)
+[ ${#kos[@]} -gt 0 ] || die "$flavour: dkms installed nothing in ${upd#"$top"/}"
+
+# dkms remove (what the package's prerm runs), on a copy of that tree:
+# what it leaves of ours in updates/dkms goes to dkms-remove.txt, for
+# modules.sh.  DKMS forgets the build then; the tree keeps the modules.
+scratch=$d/modules-removed
+rm -rf "$scratch"
+cp -al "$d/modules-noiommu/lib/modules" "$scratch"
+if dkms remove "${dk[@]}" -k "$kver" --installtree "$scratch" --no-depmod >> "$d/dkms.log" 2>&1; then
+	echo "removed, left in updates/dkms: $(cd "$scratch/$kver/updates/dkms" 2>/dev/null && ls)" > "$d/dkms-remove.txt"
+else
+	echo "dkms remove failed (see ${d#"$top"/}/dkms.log)" > "$d/dkms-remove.txt"
+fi
+rm -rf "$scratch"
+
 : > "$d/exports.txt"
 for ko in "${kos[@]}"; do
-	cp "$built/$ko" "$upd/"
 	case "$ko" in
 	*.ko) f=$upd/$ko ;;
-	*.ko.xz) f=$upd/${ko%.xz}; xz -dc "$built/$ko" > "$f"; rm "$upd/$ko" ;;
+	*.ko.xz) f=$d/crc.ko; xz -dc "$upd/$ko" > "$f" ;;
 	*) die "$flavour: unexpected file $ko in DKMS's modules" ;;
 	esac
 	# The CRC of each export: __crc_SYMBOL is its offset in __kcrctab or
@@ -114,10 +136,8 @@ for ko in "${kos[@]}"; do
 				"$(od -An -tx4 -j $((16#$off)) -N4 "$d/crctab.bin" | tr -d ' ')"
 		done
 	done >> "$d/exports.txt"
-	# As DKMS installs them for a kernel whose modules are xz-compressed.
-	xz --check=crc32 --lzma2=dict=1MiB -f "$f"
 done
-rm -f "$d/crctab.bin"
+rm -f "$d/crctab.bin" "$d/crc.ko"
 [ -s "$d/exports.txt" ] || die "$flavour: no exported symbol CRCs found in our modules"
 
 # The mdev sample, with our headers (its imports are checked against the

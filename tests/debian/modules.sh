@@ -87,6 +87,13 @@ else
 	tap_not_ok "the symbols the kernel's drivers/vfio exports keep their CRCs" \
 		"missing $theirs or $mine"
 fi
+# dkms remove, the package's prerm, tried by build-modules.sh on a copy of
+# this tree: it must leave none of ours in updates/dkms, so that modprobe
+# finds the kernel's own again (as in the stock runs).
+r=$(cat "$d/dkms-remove.txt" 2>/dev/null || echo "no $d/dkms-remove.txt")
+[ "$r" = "removed, left in updates/dkms: " ]
+tap_result $? "dkms remove (the package's prerm) takes all of ours out of updates/dkms" "$r"
+
 # The package's Makefile, run as DKMS runs it, accepts this kernel's
 # headers and refuses them when the sources are of another version (here
 # pretended on make's command line); nothing is compiled, nothing written.
