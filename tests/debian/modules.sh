@@ -3,7 +3,9 @@
 #
 # vfio-noiommu-dkms's modules on Debian's own kernel, as DKMS installs
 # them: runs in the test VM booted with vmmodules=noiommu (the kernel's
-# modules plus ours in updates/dkms, tests/debian/build-modules.sh):
+# modules plus ours in updates/dkms, tests/debian/build-modules.sh), before
+# any VFIO module is loaded (tests/debian/suites runs it first in the
+# selftests' VM, through guest-run.sh --first):
 #
 #	vm/run-vm.sh -k build/debian/F/vmlinuz --initrd build/debian/F/initrd.img \
 #		--append vmmodules=noiommu --env DEBIAN_FLAVOUR=F -- $0
