@@ -17,7 +17,7 @@ NOIOMMU_FRAGS := $(FRAGS) config/noiommu.config
 KSFT_DIR := build/kselftest
 
 .PHONY: help deps base tree export kernel kernel-base kernel-upstream \
-	kernel-iommufd kernels selftests matrix check demo bench clean
+	kernel-modular kernels selftests matrix check demo bench clean
 
 help:
 	@echo "make deps             install what the project needs (Debian packages)"
@@ -27,7 +27,7 @@ help:
 	@echo "make kernel           the series kernel: $(OUT)/series/arch/x86/boot/bzImage"
 	@echo "make kernel-base      the base kernel, without no-IOMMU (negative control)"
 	@echo "make kernel-upstream  Debian's own tree with CONFIG_VFIO_NOIOMMU=y (reference)"
-	@echo "make kernel-iommufd   the series with iommufd's VFIO container and the device cdev"
+	@echo "make kernel-modular   the series with VFIO and iommufd as modules (build/out/modular, modules in its mods/)"
 	@echo "make kernel-debug     the series with KASAN, UBSAN, lockdep, kmemleak (reliability)"
 	@echo "make matrix           every patch and configuration built: W=1, sparse, checkpatch"
 	@echo "make fuzz             the ioctl fuzzer, longer (FUZZ_SEED, FUZZ_ITERATIONS)"
@@ -37,6 +37,8 @@ help:
 	@echo "make demo             build the series kernel and forward traffic with DPDK through it"
 	@echo "make bench            benchmarks (not part of check)"
 	@echo "make dkms             the Debian package vfio-noiommu-dkms (build/dkms/), for Debian's own kernel"
+	@echo "make deb              Debian packages of the modular kernel (build/deb/), unpacked for the VM"
+	@echo "make deb KCONFIG=FILE the same from FILE (e.g. a distribution's config) + CONFIG_VFIO_NOIOMMU=y (build/deb/custom/)"
 	@echo "make debian-kernel    Debian's own kernels with vfio-noiommu's modules, for the VM (build/debian, part of check)"
 
 deps:
@@ -69,11 +71,13 @@ kernel-upstream: deps $(TREE)/.git
 	@bash scripts/worktree.sh upstream build/src/upstream
 	@bash scripts/build-kernel.sh build/src/upstream $(OUT)/upstream $(NOIOMMU_FRAGS)
 
-# The series with iommufd emulating the VFIO container, and the device cdev.
-kernel-iommufd: deps $(TREE)/.git
-	@bash scripts/build-kernel.sh $(TREE) $(OUT)/iommufd $(NOIOMMU_FRAGS) config/iommufd.config
+# The series as distributions build it: VFIO, iommufd (which emulates the
+# VFIO container) and their drivers as modules, the device cdev built.
+# The modules are installed in $(OUT)/modular/mods (INSTALL_MOD_PATH).
+kernel-modular: deps $(TREE)/.git
+	@bash scripts/build-kernel.sh $(TREE) $(OUT)/modular $(NOIOMMU_FRAGS) config/modular.config
 
-kernels: kernel kernel-base kernel-upstream kernel-iommufd kernel-debug
+kernels: kernel kernel-base kernel-upstream kernel-modular kernel-debug
 
 selftests: deps $(TREE)/.git
 	@bash scripts/build-selftests.sh $(TREE) $(KSFT_DIR)
@@ -85,7 +89,7 @@ matrix: deps $(TREE)/.git
 
 # The matrix's failures show in the table (suite build-matrix), so the
 # table is printed whatever they are.
-check: kernels selftests debian-kernel
+check: kernels selftests debian-kernel deb
 	@t0=$$(date +%s); bash scripts/build-matrix.sh; \
 	CHECK_START=$$t0 bash tests/check.sh
 
@@ -123,3 +127,16 @@ dkms: $(TREE)/.git
 .PHONY: debian-kernel
 debian-kernel: deps dkms
 	@bash tests/debian/prepare.sh
+
+# Debian packages of the series kernel, made by the kernel's bindeb-pkg
+# (scripts/build-deb.sh): the modular flavour into build/deb/, unpacked
+# there for the VM (tests/deb), or with KCONFIG=FILE a kernel configured
+# from FILE with CONFIG_VFIO_NOIOMMU=y into build/deb/custom/.
+.PHONY: deb
+ifeq ($(KCONFIG),)
+deb: kernel-modular
+	@bash scripts/build-deb.sh
+else
+deb: deps $(TREE)/.git
+	@bash scripts/build-deb.sh $(KCONFIG)
+endif

@@ -66,8 +66,18 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.fragments" 2>/dev/null)" != "$stam
 	echo "$stamp" > "$out/.fragments"
 fi
 
+# A configuration with modules builds them too and installs them in
+# OUT/mods, as INSTALL_MOD_PATH: what the VM mounts on /lib/modules.
 targets=${BUILD_TARGETS:-bzImage}
+modular=0
+grep -q '^CONFIG_[A-Za-z0-9_]*=m$' "$out/.config" && modular=1
+[ $modular = 1 ] && [ -z "${BUILD_TARGETS:-}" ] && targets="bzImage modules"
 step "building $targets in $out"
 # shellcheck disable=SC2086 # word splitting of targets and flags intended
 make -s -C "$src" O="$out" CC="$cc" -j"$jobs" ${BUILD_FLAGS:-} $targets
+if [ $modular = 1 ] && [[ " $targets " == *" modules "* ]]; then
+	rm -rf "$out/mods"
+	make -s -C "$src" O="$out" INSTALL_MOD_PATH="$out/mods" modules_install >/dev/null
+	ok "modules of $(cat "$out/include/config/kernel.release") in $out/mods"
+fi
 ok "$targets in $out"

@@ -14,7 +14,11 @@
 #    too): drivers/vfio/ and drivers/iommu/iommufd/ with W=1 and sparse
 #    (C=1).  In "vm" the whole kernel is linked as well.  Only warnings
 #    that the same build of tag base does not give count; the base's own
-#    are listed apart as pre-existing.
+#    are listed apart as pre-existing.  A commit that changes nothing the
+#    kernel build reads (only tools/, Documentation/, MAINTAINERS) has the
+#    kernel of the commit before it: its kernel build is reported as
+#    skipped, saying so.  tools/testing/selftests/vfio is built, without
+#    warnings, at every commit that changes it.
 # 2. The last commit in the other configurations of CONFIGS below
 #    (no-IOMMU n, VFIO as modules with and without IOMMUFD as a module,
 #    the former with the series' KUnit tests built into vfio.ko,
@@ -24,6 +28,10 @@
 #    exports and namespaces between vfio.ko, iommufd.ko and the kernel.
 #    Every configuration is checked to hold each option its fragment asks
 #    for (the fragments and .configs are kept in build/matrix/configs/).
+#    Then Debian's own 6.12 configuration (from "make debian-kernel"):
+#    at base and at the series with CONFIG_VFIO_NOIOMMU=y, which must
+#    change nothing else, drivers/vfio/ and drivers/iommu/iommufd/ with
+#    W=1 and sparse.
 # 3. scripts/checkpatch.pl --strict on every patch of patches/series:
 #    no error, warning or check (checkpatch's question whether MAINTAINERS
 #    needs updating for an added file is answered from MAINTAINERS itself).
@@ -128,6 +136,7 @@ exec 9>"$res/.lock"
 flock -n 9 || die "another build-matrix.sh is running"
 find "$res" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
 mkdir -p "$res/configs"
+: > "$res/none.diag"
 
 commits=()
 tip=${MATRIX_SERIES:-series}
@@ -170,11 +179,14 @@ fragment() {
 		k == "" || !seen[k]++ { print } { k = "" }' | tac > "$res/configs/$1.config"
 }
 
-ntap=0 nfail=0
-tap() {	# tap OK|FAIL DESCRIPTION [FILE OF DETAILS]
+ntap=0 nfail=0 nskip=0
+tap() {	# tap OK|FAIL|SKIP DESCRIPTION [FILE OF DETAILS | REASON]
 	ntap=$((ntap + 1))
 	if [ "$1" = OK ]; then
 		echo "ok $ntap - $2"
+	elif [ "$1" = SKIP ]; then
+		nskip=$((nskip + 1))
+		echo "ok $ntap - $2 # SKIP $3"
 	else
 		nfail=$((nfail + 1))
 		echo "not ok $ntap - $2"
@@ -203,8 +215,28 @@ diag() {
 # newer BASE CUR: the diagnostics of CUR beyond those of BASE, counting
 # repeats (a second copy of an old warning is new).
 newer() {
-	awk -F'\t' 'NR == FNR { n[$2]++; next }
+	awk -F'\t' 'FILENAME == ARGV[1] { n[$2]++; next }
 		{ if (n[$2] > 0) n[$2]--; else print }' "$1" "$2"
+}
+
+# outside_kernel COMMIT: COMMIT changes a file outside tools/,
+# Documentation/ and MAINTAINERS, which no kernel build reads.
+outside_kernel() {
+	git -C "$wt" diff --name-only "$1^" "$1" | grep -qvE '^(tools/|Documentation/|MAINTAINERS$)'
+}
+# changed_dirs COMMIT: the directories COMMIT changes files in.
+changed_dirs() {
+	git -C "$wt" diff --name-only "$1^" "$1" | sed 's|/[^/]*$|/|' | sort -u | paste -sd' '
+}
+
+# selftests LOG: tools/testing/selftests/vfio of the checked-out commit,
+# built from clean against its uapi headers (installed in .kbuild-vm).
+selftests() {
+	local hdr=${OUTDIR[vm]}/usr/include st=$wt/tools/testing/selftests/vfio
+	make -s -C "$wt" O="${OUTDIR[vm]}" headers > "$1" 2>&1 || return 1
+	git -C "$wt" clean -qfdx -- "$st"
+	make -C "$st" CC="$cc" KHDR_INCLUDES="-isystem $hdr" >> "$1" 2>&1 || return 1
+	git -C "$wt" clean -qfdx -- "$st"
 }
 
 # configure NAME STRICT: point $out at the configuration's output
@@ -338,13 +370,36 @@ for e in "${PER_PATCH[@]}"; do
 done
 ok "base: $(IFS=,; echo "${refs[*]}")"
 
-linked=0 i=0
+linked=0 i=0 kbuilt=0 sbuilt=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
 	n=$(printf '%04d' $i)
 	step "matrix: patch $n/${#commits[@]}: $(git -C "$tree" log -1 --format=%s "$c")"
 	checkout "$c"
 	strict=0; [ "$c" = "$last" ] && strict=1
+	# The selftests, at every patch that changes them.
+	if ! git -C "$wt" diff --quiet "$c^" "$c" -- tools/testing/selftests/vfio; then
+		desc="patch $n: tools/testing/selftests/vfio builds without warnings"
+		log=$res/$n-selftests.log
+		sbuilt=$((sbuilt + 1))
+		if selftests "$log"; then
+			judge "$desc" "$res/none.diag" "$log"
+		else
+			failed "$desc" "$log"
+		fi
+	fi
+	# A patch that changes only tools/, Documentation/ and MAINTAINERS
+	# leaves every file the kernel build reads as the patch before it
+	# left them: its kernel is that one.  The last patch is built in full
+	# all the same.
+	if [ "$c" != "$last" ] && ! outside_kernel "$c"; then
+		for e in "${PER_PATCH[@]}"; do
+			tap SKIP "patch $n (${e%%|*}): the kernel build" \
+				"changes only $(changed_dirs "$c"): kernel sources as at patch $(printf '%04d' $((i - 1)))"
+		done
+		continue
+	fi
+	kbuilt=$((kbuilt + 1))
 	for e in "${PER_PATCH[@]}"; do
 		name=${e%%|*}
 		desc="patch $n ($name): ${dirs[*]} build without new warnings (W=1, sparse)"
@@ -419,6 +474,66 @@ done
 t2=$(( $(date +%s) - t2 ))
 ok "matrix: ${#CONFIGS[@]} more configurations built"
 
+# ---- 2b. Debian's own configuration ----------------------------------------
+# A user's path: a distribution's configuration with the series and the
+# mode turned on.  Debian's 6.12 amd64 configuration (the one its kernel
+# package ships, fetched by "make debian-kernel") must take
+# CONFIG_VFIO_NOIOMMU=y with nothing else changing, and drivers/vfio/ and
+# drivers/iommu/iommufd/ must build there with W=1 and sparse without
+# warnings the base does not give in the same configuration.  (Debian
+# builds no iommufd: that directory compiles nothing there.)  Its own
+# output directory; the full kernel is not built (hours on 2 cores).
+t3=$(date +%s)
+deb_cfg=$(ls "$top"/build/debian/root/boot/config-*-amd64 2>/dev/null | grep -v cloud | head -n1 || true)
+debian_config() {	# debian_config MODE(base|series) LOG
+	kmake -s olddefconfig > /dev/null 2>> "$2" || return 1
+	cp "$out/.config" "$res/configs/debian-$1.dotconfig"
+}
+if [ -z "$deb_cfg" ]; then
+	tap SKIP "series (Debian's 6.12 configuration): configures and builds" \
+		"no Debian configuration in build/debian/root/boot (make debian-kernel fetches it)"
+else
+	step "matrix: Debian's configuration ($(basename "$deb_cfg"))"
+	out=$wt/.kbuild-debian
+	mkdir -p "$out"
+	cp "$deb_cfg" "$res/configs/debian.config"
+	checkout "$base"
+	cp "$deb_cfg" "$out/.config"
+	log=$res/debian-base.log
+	if ! debian_config base "$log" || ! wcheck "$log"; then
+		die "the base does not build in Debian's configuration (log: $log)"
+	fi
+	diag "$log" > "$res/base-debian.diag"
+	checkout "$last"
+	cp "$deb_cfg" "$out/.config"
+	"$wt/scripts/config" --file "$out/.config" --enable VFIO_NOIOMMU
+	log=$res/debian.log
+	desc="series (Debian's 6.12 configuration + CONFIG_VFIO_NOIOMMU=y): configures with no other change"
+	if debian_config series "$log"; then
+		diff "$res/configs/debian-base.dotconfig" "$res/configs/debian-series.dotconfig" |
+			grep '^[<>]' > "$res/debian-config.diff" || true
+		# The one change wanted, and the KUnit test's prompt (KUNIT is off).
+		grep -v -e '^> CONFIG_VFIO_NOIOMMU=y$' -e '^> # CONFIG_VFIO_NOIOMMU_KUNIT_TEST is not set$' \
+			-e '^< # CONFIG_VFIO_NOIOMMU is not set$' "$res/debian-config.diff" > "$res/debian-config.new" || true
+		grep -qxF 'CONFIG_VFIO_NOIOMMU=y' "$out/.config" ||
+			echo "CONFIG_VFIO_NOIOMMU=y did not hold" >> "$res/debian-config.new"
+		if [ -s "$res/debian-config.new" ]; then
+			tap FAIL "$desc" "$res/debian-config.new"
+		else
+			tap OK "$desc"
+		fi
+		desc="series (Debian's 6.12 configuration + CONFIG_VFIO_NOIOMMU=y): ${dirs[*]} build without new warnings (W=1, sparse)"
+		if wcheck "$log"; then
+			judge "$desc" "$res/base-debian.diag" "$log"
+		else
+			failed "$desc" "$log"
+		fi
+	else
+		failed "$desc" "$log"
+	fi
+fi
+t3=$(( $(date +%s) - t3 ))
+
 # ---- 3. checkpatch ------------------------------------------------------
 # checkpatch warns about every patch that adds a file without touching
 # MAINTAINERS, asking whether MAINTAINERS needs updating.  The answer is
@@ -481,12 +596,13 @@ for f in "$res"/base-*.diag; do
 done > "$res/preexisting.txt"
 pre() { cut -f1,2 "$res"/base-*.diag | sort -u | grep -c "^$1" || true; }
 {
-	echo "patches built: ${#commits[@]} (base..$tip), each in ${#PER_PATCH[@]} configurations with W=1 + sparse on ${dirs[*]}; kernel linked at $linked (${t1}s)"
+	echo "patches: ${#commits[@]} (base..$tip); $kbuilt changing the kernel, each built in ${#PER_PATCH[@]} configurations with W=1 + sparse on ${dirs[*]}; kernel linked at $linked; the selftests built at $sbuilt (${t1}s)"
 	echo "configurations built: $(( ${#PER_PATCH[@]} + ${#CONFIGS[@]} )), the last patch in $(( ${#CONFIGS[@]} )) more (${t2}s)"
+	[ -n "$deb_cfg" ] && echo "Debian's configuration ($(basename "$deb_cfg")): configured and ${dirs[*]} built at base and at the series (${t3}s)"
 	echo "new warnings: $new_total"
 	echo "pre-existing on base: $(pre cc) compiler, $(pre sparse) sparse, $(pre other) other distinct warnings (build/matrix/preexisting.txt); base references: $(IFS=,; echo "${refs[*]}")"
 	echo "checkpatch --strict: ${#pfiles[@]} patches, $cp_e errors, $cp_w warnings, $cp_c checks"
-	echo "checks: $((ntap - nfail)) passed, $nfail failed (build/matrix/results.tap)"
+	echo "checks: $((ntap - nfail - nskip)) passed, $nfail failed, $nskip skipped (build/matrix/results.tap)"
 	echo "time: $(( $(date +%s) - _t0 ))s, $jobs jobs"
 } > "$res/summary.txt"
 cat "$res/results.tap" "$res/summary.txt"

@@ -8,10 +8,10 @@
 # Suites come from tests/suites (and tests/*/suites), expectations from
 # tests/expect (and tests/*/expect); both files describe their format.
 # Each suite runs in its own VM (vm/run-vm.sh), one after the other, on the
-# kernels its line names: series, upstream, base, iommufd and debug.  debug
+# kernels its line names: series, upstream, base, modular and debug.  debug
 # is the series kernel with the kernel's checkers on (config/debug.config:
 # KASAN, UBSAN, lockdep, kmemleak, ...), where the reliability suites run
-# (tests/faults, tests/fuzz); like iommufd it is judged by the series
+# (tests/faults, tests/fuzz); like modular it is judged by the series
 # column of tests/expect.  Helpers of the suites are built first by
 # tests/*/build.sh.  debian is Debian's own kernel, unmodified, with and
 # without the modules of vfio-noiommu-dkms (tests/debian/suites; "make
@@ -46,12 +46,12 @@ top=$(dirname "$here")
 . "$top/scripts/lib.sh"
 cd "$top" || exit 2
 
-ALL_KERNELS=(series upstream base iommufd debug debian)
+ALL_KERNELS=(series upstream base modular debug debian)
 
 usage() {
 	cat <<EOF
 usage: $0 [-k KERNELS] [-s GLOB]... [-o DIR] [-i DIR] [-v] [-l]
-  -k, --kernels LIST  comma-separated kernels to run (default: series,upstream,base,iommufd,debug,debian)
+  -k, --kernels LIST  comma-separated kernels to run (default: series,upstream,base,modular,debug,debian)
   -s, --suite GLOB    run only suites whose name matches GLOB (repeatable)
   -o, --out DIR       results directory (default: build/check)
   -i, --images DIR    kernels are DIR/KERNEL/arch/x86/boot/bzImage (default: build/out)
@@ -83,7 +83,7 @@ done
 for k in "${kernels[@]}"; do
 	case " ${ALL_KERNELS[*]} " in
 	*" $k "*) ;;
-	*) echo "check: unknown kernel $k (series, upstream, base, iommufd, debug, debian)" >&2; exit 2 ;;
+	*) echo "check: unknown kernel $k (series, upstream, base, modular, debug, debian)" >&2; exit 2 ;;
 	esac
 done
 
@@ -162,7 +162,7 @@ expected() {
 		# shellcheck disable=SC2053
 		[[ $row == ${X_GLOB[i]} ]] || continue
 		case "$k" in
-		series|iommufd|debug|debian) e=${X_S[i]} ;;
+		series|modular|debug|debian) e=${X_S[i]} ;;
 		upstream) e=${X_U[i]} ;;
 		base) e=${X_B[i]} ;;
 		esac
@@ -291,8 +291,10 @@ for k in "${kernels[@]}"; do
 		rm -f "$dir"/{reliability,kmemleak-leaks}
 		RAN+=("$k/$suite")
 		v=(); [ $verbose = 1 ] && v=(-v)
+		# A kernel built with modules brings them (scripts/build-kernel.sh).
+		m=(); [ -d "$images/$k/mods/lib/modules" ] && m=(--modules "$images/$k/mods")
 		vm/run-vm.sh -k "$img" -o "$dir" -n "$k/$suite" \
-			--env KERNEL_FLAVOUR="$k" "${v[@]}" "${WORDS[@]}" 2>&1 |
+			--env KERNEL_FLAVOUR="$k" "${m[@]}" "${v[@]}" "${WORDS[@]}" 2>&1 |
 			sed 's/^/    /'
 		rc=${PIPESTATUS[0]}
 		collect "$k" "$suite" "$dir" "$rc"
@@ -473,11 +475,6 @@ done
 		[ -n "${MISSING_IMAGE[$k]:-}" ] &&
 			echo "$k: not run: ${MISSING_IMAGE[$k]}; each of its tests counts as failed"
 	done
-	if [ ${#notes[@]} -gt 0 ]; then
-		echo "Failures:"
-		printf '  %s\n' "${notes[@]}"
-		echo
-	fi
 	w=4
 	for row in "${ROWS[@]}"; do
 		suite=${row%%/*}
@@ -500,6 +497,12 @@ done
 	done
 	echo
 	reliability | tee "$out/reliability.txt"
+	# The failures last, where the tail of a long log shows them.
+	if [ ${#notes[@]} -gt 0 ]; then
+		echo
+		echo "Failures:"
+		printf '  %s\n' "${notes[@]}"
+	fi
 	echo "$passed passed, $failed failed, $skipped skipped"
 } | sed 's/[[:space:]]*$//' | tee "$out/summary.txt"
 

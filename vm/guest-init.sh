@@ -95,6 +95,29 @@ mnt 9p vmout "$out" trans=virtio,version=9p2000.L,msize=512000,cache=none ||
 
 echo vm > /proc/sys/kernel/hostname
 
+# The kernel's own modules (run-vm.sh --modules): modprobe and modinfo
+# (kmod's, from the host) are pointed at VM_MODULES/lib/modules with their
+# -d and -b options, through wrappers first in PATH and as the kernel's
+# modprobe, since the read-only root may lack /lib/modules.  The host's
+# /etc/modprobe.d and the kernel command line still apply; /etc/modprobe.d
+# is made writable (a copy) for scenarios that configure modprobe as an
+# administrator would.  The PCI devices' drivers are loaded, as udev would.
+if [ -n "${VM_MODULES:-}" ]; then
+	mkdir -p /run/vm-bin /run/modprobe.d
+	printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %q "$@"\n' "$VM_MODULES" > /run/vm-bin/modprobe
+	printf '#!/bin/sh\nexec /usr/sbin/modinfo -b %q "$@"\n' "$VM_MODULES" > /run/vm-bin/modinfo
+	chmod 755 /run/vm-bin/modprobe /run/vm-bin/modinfo
+	export PATH=/run/vm-bin:$PATH
+	echo /run/vm-bin/modprobe > /proc/sys/kernel/modprobe
+	[ -d /etc/modprobe.d ] && cp -a /etc/modprobe.d/. /run/modprobe.d/ 2>/dev/null
+	mount --bind /run/modprobe.d /etc/modprobe.d ||
+		{ say "error: cannot make /etc/modprobe.d writable"; power_off; }
+	# What udev does at boot: load the drivers of the devices present.
+	for m in /sys/bus/pci/devices/*/modalias; do
+		read -r alias < "$m" && modprobe -q -b "$alias"
+	done
+fi
+
 if [ "${VM_HUGEPAGES:-0}" -gt 0 ]; then
 	echo "$VM_HUGEPAGES" > /proc/sys/vm/nr_hugepages
 	got=$(cat /proc/sys/vm/nr_hugepages)

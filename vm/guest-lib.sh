@@ -17,6 +17,8 @@
 #   pci_unbind BDF             unbind from the current driver, if any
 #   pci_bind_default BDF       clear driver_override and let the kernel pick
 #                              the normal driver again
+#   vfio_pci_load              modprobe vfio-pci unless its driver is there
+#                              (a modular kernel); says what it did, if any
 #   pci_probe_error BDF [LINE] print the errno of the last "probe of BDF
 #                              failed" kernel message (e.g. -22), looking
 #                              from dmesg line LINE on; or nothing
@@ -39,7 +41,7 @@
 #
 # Kernels with and without the feature
 #   flavour_init               set FEATURE_PRESENT from KERNEL_FLAVOUR: 1 on
-#                              series, upstream, iommufd and debug, 0 on base;
+#                              series, upstream, modular and debug, 0 on base;
 #                              "Bail out!" on anything else
 #   tap_feature RC ABSENT NAME DETAIL  report a test of something no-IOMMU
 #                              mode allows: RC is its result (0: it works),
@@ -79,7 +81,7 @@
 # Environment set by run-vm.sh: VM_OUT (output directory, writable, same
 # path as on the host), VM_TOP (project top directory), VM_LIB (this file),
 # VM_NAME (run label), plus what was given with --env (tests/check.sh sets
-# KERNEL_FLAVOUR to series, upstream, base, iommufd or debug).
+# KERNEL_FLAVOUR to series, upstream, base, modular or debug).
 
 # ---- PCI ----------------------------------------------------------------
 
@@ -120,6 +122,8 @@ pci_bind() {
 	local bdf=$1 drv=$2 d=/sys/bus/pci/devices/$1 err now log_lines
 	PCI_ERROR=
 	[ -e "$d" ] || { PCI_ERROR="no PCI device $bdf"; return 1; }
+	# A driver built as a module is loaded first, as udev would.
+	[ -d "/sys/bus/pci/drivers/$drv" ] || modprobe -q "$drv" 2>/dev/null
 	[ -d "/sys/bus/pci/drivers/$drv" ] ||
 		{ PCI_ERROR="no driver $drv"; return 1; }
 	[ "$(pci_driver "$bdf")" = "$drv" ] && return 0
@@ -136,6 +140,19 @@ pci_bind() {
 	[ -n "$err" ] && PCI_ERROR+="; probe failed with $err"
 	PCI_ERROR+=")"
 	return 1
+}
+
+# vfio_pci_load: where vfio-pci is a module and not loaded yet, load it as
+# the DPDK guide tells users to (modprobe vfio-pci); prints what it did.
+vfio_pci_load() {
+	local err
+	[ -d /sys/bus/pci/drivers/vfio-pci ] && return 0
+	if err=$(modprobe vfio-pci 2>&1); then
+		echo "modprobe vfio-pci: loaded"
+	else
+		echo "modprobe vfio-pci: failed: $err"
+		return 1
+	fi
 }
 
 pci_bind_default() {
@@ -244,9 +261,9 @@ kernel_tainted() {
 
 flavour_init() {
 	case "${KERNEL_FLAVOUR:-}" in
-	series|upstream|iommufd|debug) FEATURE_PRESENT=1 ;;
+	series|upstream|modular|debug) FEATURE_PRESENT=1 ;;
 	base) FEATURE_PRESENT=0 ;;
-	*)	echo "Bail out! KERNEL_FLAVOUR must be series, upstream, iommufd, debug or base"
+	*)	echo "Bail out! KERNEL_FLAVOUR must be series, upstream, modular, debug or base"
 		exit 2 ;;
 	esac
 }

@@ -35,6 +35,11 @@ except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
                          default) or virtiofs (QEMU's virtiofsd; for kernels
                          without 9p, which then need an --initrd that mounts
                          both, as tests/debian's does)
+      --modules DIR      the kernel's modules, installed with
+                         INSTALL_MOD_PATH=DIR: the guest's modprobe and
+                         modinfo (the host's kmod, with the host's
+                         /etc/modprobe.d, made writable) use
+                         DIR/lib/modules, as on a real system
   -o, --out DIR          output directory, shared writable with the guest at
                          the same path (required; earlier results are removed)
   -t, --timeout SECS     hard limit for the whole run (default 300; 0: none)
@@ -93,7 +98,7 @@ EOF
 
 fatal() { printf 'run-vm: %s\n' "$*" >&2; exit $E_USAGE; }
 
-kernel= initrd= rootfs=9p out= timeout=300 name= mem=2G smp=2 hugepages=0
+kernel= initrd= modules= rootfs=9p out= timeout=300 name= mem=2G smp=2 hugepages=0
 root_ports=0 hotplug=native qmp= hmp= host_cmd= shell=0 verbose=0
 kvm=${VM_KVM:-0}
 append=() envs=() nics=() edus=() qemu_extra=() ignores=()
@@ -113,6 +118,7 @@ while [ $# -gt 0 ]; do
 	case "$opt" in
 	-k|--kernel)	need "$@"; kernel=$val ;;
 	--initrd)	need "$@"; initrd=$val ;;
+	--modules)	need "$@"; modules=$val ;;
 	--root-fs)	need "$@"; rootfs=$val ;;
 	-o|--out)	need "$@"; out=$val ;;
 	-t|--timeout)	need "$@"; timeout=$val ;;
@@ -150,6 +156,11 @@ scenario_args=("$@")
 [ -n "$out" ] || { usage >&2; fatal "no output directory (-o)"; }
 [ -f "$kernel" ] || fatal "kernel image $kernel does not exist"
 [ -z "$initrd" ] || [ -f "$initrd" ] || fatal "initramfs $initrd does not exist"
+if [ -n "$modules" ]; then
+	modules=$(realpath "$modules")
+	ls "$modules"/lib/modules/*/modules.dep >/dev/null 2>&1 ||
+		fatal "no $modules/lib/modules/*/modules.dep (--modules)"
+fi
 case "$rootfs" in
 9p) ;;
 virtiofs) [ -n "$initrd" ] || fatal "--root-fs virtiofs needs an --initrd that mounts it"
@@ -217,6 +228,7 @@ rm -f "$out"/{console.log,scenario.log,exit-code,dmesg.txt,tainted} \
 	echo ' )'
 	printf 'VM_CWD=%q\n' "$PWD"
 	printf 'VM_HUGEPAGES=%q\n' "$hugepages"
+	printf 'export VM_MODULES=%q\n' "$modules"
 	printf 'VM_SHELL=%q\n' "$shell"
 	printf 'export VM_NAME=%q\n' "$name"
 	printf 'export VM_OUT=%q\n' "$out"
@@ -502,7 +514,16 @@ if [ $code != 0 ] && [ $verbose = 0 ] && [ $shell = 0 ]; then
 	echo "---- last console lines ($out/console.log) ----"
 	tail -n 25 "$out/console.log" 2>/dev/null | tr -d '\r'
 	echo "----"
-	[ -s "$out/splats" ] && { echo "splats:"; sed 's/^/  /' "$out/splats"; }
+	if [ -s "$out/splats" ]; then
+		echo "splats:"; sed 's/^/  /' "$out/splats"
+		# The first report itself, which the tail above rarely holds.
+		first=$(head -n1 "$out/splats")
+		echo "---- the first splat ($out/console.log) ----"
+		tr -d '\r' < "$out/console.log" | grep -n -F -e "$first" | head -n1 |
+			cut -d: -f1 | { read -r l && tr -d '\r' < "$out/console.log" |
+				sed -n "$((l > 5 ? l - 5 : 1)),$((l + 45))p"; }
+		echo "----"
+	fi
 fi
 step "$name: $status ($why; $(secs "$elapsed") s)"
 exit $code

@@ -40,6 +40,9 @@ now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 BIND_WHY=
 dpdk_bind() {
 	local out bdf drv err bad=0
+	# dpdk-devbind.py binds only to a loaded driver: load vfio-pci first
+	# on a modular kernel, as the DPDK guide says.
+	err=$(vfio_pci_load) || { BIND_WHY=$err; return 1; }
 	out=$(dpdk-devbind.py -b vfio-pci "$@" 2>&1 | grep -v 'libkmod')
 	out=${out//$'\n'/ / }
 	BIND_WHY=

@@ -120,7 +120,7 @@ dmesg | grep -q "blocked until device is released" &&
 
 # 5. The e1000, while the edu's group is open in another process
 bind_noiommu "$edu" || tap_diag "edu bind: $PCI_ERROR"
-"$user" --req --on-req ignore --hold 15000 "$edu" > "$tmp/edu-bystander.log" 2>&1 &
+"$user" --req --on-req ignore --hold 120000 "$edu" > "$tmp/edu-bystander.log" 2>&1 &
 bystander=$!
 held_unbind e1000 "$nic" --req --on-req close
 [ "$U_RC" = 0 ] && [[ $U_LOG == *"request 1"*closed* ]] && [ -n "$U_MS" ] && [ "$U_MS" -lt 5000 ]
@@ -131,7 +131,7 @@ tap_result $? "the other group's user is undisturbed (got no request)" \
 	"$(cat "$tmp/edu-bystander.log")"
 kill $bystander 2>/dev/null
 wait $bystander
-! grep -q request "$tmp/edu-bystander.log"
+! grep -q "^request " "$tmp/edu-bystander.log"
 tap_result $? "no request reached the bystander" "$(cat "$tmp/edu-bystander.log")"
 pci_unbind "$edu"
 

@@ -89,8 +89,23 @@ phase() {
 	pci_unbind "$bdf"
 	R[$m.gone_group]=$(pci_iommu_group "$bdf")
 	R[$m.gone_nodes]=$(noiommu_nodes)
-	pci_bind_default "$bdf"
+	back_to_e1000 "$m"
+}
+
+# back_to_e1000 PHASE: give the device back to its own driver; R[PHASE.back]
+# is the driver it then has, R[PHASE.back_why] what went wrong if that is
+# not e1000.
+back_to_e1000() {
+	local m=$1 lines err
+	lines=$(dmesg 2>/dev/null | wc -l)
+	err=$(pci_bind_default "$bdf" 2>&1) || R[$m.back_why]="drivers_probe: ${err:-failed}; "
 	R[$m.back]=$(pci_driver "$bdf")
+	[ "${R[$m.back]}" = e1000 ] && return
+	R[$m.back_why]+="probe error '$(pci_probe_error "$bdf" $((lines + 1)))'"
+	R[$m.back_why]+=", override '$(cat "/sys/bus/pci/devices/$bdf/driver_override")'"
+	R[$m.back_why]+=", kernel: $(dmesg 2>/dev/null | tail -n +$((lines + 1)) |
+		grep -F "$bdf" | tail -n 3 | paste -sd'|')"
+	tap_diag "phase $m: the e1000 did not come back: ${R[$m.back_why]}"
 }
 
 # Booted with the mode on: use it as booted first, then turn it off.
@@ -188,6 +203,7 @@ else
 fi
 [ "${R[off.back]}" = e1000 ] && [ "${R[on.back]}" = e1000 ]
 tap_result $? "e1000 driver takes the device back after each phase" \
-	"after mode off: '${R[off.back]}', after mode on: '${R[on.back]}'"
+	"after mode off: '${R[off.back]}'${R[off.back_why]:+ (${R[off.back_why]})}," \
+	"after mode on: '${R[on.back]}'${R[on.back_why]:+ (${R[on.back_why]})}"
 
 tap_done

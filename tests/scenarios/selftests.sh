@@ -78,6 +78,12 @@ if [ -z "${VFIO_SELFTESTS_BDF+set}" ]; then
 fi
 export VFIO_SELFTESTS_BDF
 
+# A modular kernel: the tests expect vfio-pci loaded, as a user has it,
+# and the mdev cases the mtty sample, which nothing loads by itself.
+loaded=$(vfio_pci_load) && [ -n "$loaded" ] && tap_diag "$loaded"
+if [ ! -d /sys/class/mdev_bus/mtty ] && modinfo mtty >/dev/null 2>&1; then
+	modprobe mtty && tap_diag "modprobe mtty: loaded"
+fi
 tap_diag "kernel $(uname -r), flavour ${flavour:-unspecified}," \
 	"enable_unsafe_noiommu_mode at start: $(vfio_noiommu_param 2>/dev/null || echo absent)," \
 	"tainted at start: $(cat /proc/sys/kernel/tainted)"
