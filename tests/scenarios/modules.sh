@@ -211,24 +211,26 @@ else
 fi
 
 # ---- Cycles -----------------------------------------------------------------
-bad=() t0=$SECONDS
+# driver_override steers the edu to vfio-pci, which then binds it as it
+# loads (with the mode on) and lets it go as it unloads: load, bind,
+# unbind and unload in three commands a cycle.
+bad=() t0=$SECONDS d=/sys/bus/pci/devices/$edu
+pci_unbind "$edu"
+echo vfio-pci > "$d/driver_override"
 for i in $(seq "$CYCLES"); do
 	mode=$((i % 2))
 	modprobe vfio enable_unsafe_noiommu_mode=$mode && modprobe vfio-pci ||
 		{ bad+=("cycle $i: modprobe failed"); break; }
-	if pci_bind "$edu" vfio-pci; then
-		got=1
-	else
-		got=0
-	fi
-	[ $got = $mode ] ||
-		bad+=("cycle $i: mode $mode, bind $got (${PCI_ERROR:-bound})")
-	g=$(pci_iommu_group "$edu")
-	[ $mode = 1 ] && [ -z "$g" ] && bad+=("cycle $i: no group")
-	unload || { bad+=("cycle $i: unload failed: $(loaded_list)"); break; }
-	[ -z "$(pci_iommu_group "$edu")" ] || bad+=("cycle $i: group left after unload")
+	got=0 g=
+	[ -e "$d/driver" ] && got=1
+	[ -e "$d/iommu_group" ] && g=1
+	[ $got = $mode ] && [ "$g" = "${got/0/}" ] ||
+		bad+=("cycle $i: mode $mode, bound $got, group ${g:-none}")
+	rmmod "${STACK[@]}" || { bad+=("cycle $i: unload failed: $(loaded_list)"); break; }
+	[ -e "$d/iommu_group" ] && bad+=("cycle $i: group left after unload")
 	[ ${#bad[@]} -ge 5 ] && break
 done
+echo > "$d/driver_override"
 tap_diag "$CYCLES cycles in $((SECONDS - t0)) s"
 [ ${#bad[@]} = 0 ]
 tap_result $? "$CYCLES cycles of load, bind, unbind, unload, the mode alternating" "${bad[@]}"
