@@ -67,7 +67,7 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.fragments" 2>/dev/null)" != "$stam
 fi
 
 # A configuration with modules builds them too and installs them in
-# OUT/mods, as INSTALL_MOD_PATH: what the VM mounts on /lib/modules.
+# OUT/mods, as INSTALL_MOD_PATH: what run-vm.sh --modules gives the VM.
 targets=${BUILD_TARGETS:-bzImage}
 modular=0
 grep -q '^CONFIG_[A-Za-z0-9_]*=m$' "$out/.config" && modular=1

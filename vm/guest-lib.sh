@@ -122,7 +122,7 @@ pci_bind() {
 	local bdf=$1 drv=$2 d=/sys/bus/pci/devices/$1 err now log_lines
 	PCI_ERROR=
 	[ -e "$d" ] || { PCI_ERROR="no PCI device $bdf"; return 1; }
-	# A driver built as a module is loaded first, as udev would.
+	# A driver built as a module is loaded first, as a user would.
 	[ -d "/sys/bus/pci/drivers/$drv" ] || modprobe -q "$drv" 2>/dev/null
 	[ -d "/sys/bus/pci/drivers/$drv" ] ||
 		{ PCI_ERROR="no driver $drv"; return 1; }
