@@ -7,7 +7,7 @@
 #
 # Suites come from tests/suites (and tests/*/suites), expectations from
 # tests/expect (and tests/*/expect); both files describe their format.
-# Each suite runs in its own VM (vm/run-vm.sh), two at a time (see Run), on the
+# Each suite runs in its own VM (vm/run-vm.sh), one after the other, on the
 # kernels its line names: series, upstream, base, modular and debug.  debug
 # is the series kernel with the kernel's checkers on (config/debug.config:
 # KASAN, UBSAN, lockdep, kmemleak, ...), where the reliability suites run
@@ -271,41 +271,7 @@ for k in "${kernels[@]}"; do
 done
 step "check: ${#S_NAME[@]} suites registered, $runs runs on ${kernels[*]}"
 
-# Two runs at a time (CHECK_JOBS): a guest mostly keeps one of its two
-# vCPUs busy, so two VMs share the machine's two cores without slowing
-# each other much.  A run that needs the machine to itself runs alone:
-# one with host-side traffic or a monitor socket (--host-cmd, --qmp), one
-# that pins hugepages for DPDK, and one whose suite says --alone (a
-# check.sh option, not run-vm.sh's: scenarios that time what the kernel
-# does).  Each run's progress is printed when it ends; results are
-# collected in the order of the suites.
-jobs=${CHECK_JOBS:-2}
-alone() {	# alone WORD...: the run must have the machine to itself
-	local w
-	for w in "$@"; do
-		case "$w" in --host-cmd|--qmp|--hugepages|--alone) return 0 ;; esac
-	done
-	return 1
-}
-# without_alone: WORDS without the check.sh option --alone.
-without_alone() {
-	local w rest=()
-	for w in "${WORDS[@]}"; do [ "$w" = --alone ] || rest+=("$w"); done
-	WORDS=("${rest[@]}")
-}
-run_n=0 RAN=() R_K=() R_SUITE=() R_DIR=() running=0 alone_running=0
-declare -A PID_RUN
-runs_dir=$out/.runs
-rm -rf "$runs_dir"; mkdir -p "$runs_dir"
-# reap: wait for one run to end and print what it said.
-reap() {
-	local pid r
-	wait -n -p pid
-	r=${PID_RUN[$pid]}
-	unset "PID_RUN[$pid]"
-	sed 's/^/    /' "$runs_dir/$r.log"
-	running=$((running - 1)) alone_running=0
-}
+run_n=0 RAN=()
 for k in "${kernels[@]}"; do
 	img=$images/$k/arch/x86/boot/bzImage
 	[ "$k" = debian ] && img=build/debian/amd64/vmlinuz
@@ -317,38 +283,22 @@ for k in "${kernels[@]}"; do
 	for i in "${!S_NAME[@]}"; do
 		suite=${S_NAME[i]}
 		selected "$suite" && [[ ${S_KERNELS[i]} == *,$k,* ]] || continue
-		words "${S_CMD[i]}"
-		solo=0
-		alone "${WORDS[@]}" && solo=1
-		without_alone
-		if [ $solo = 1 ]; then
-			while [ $running -gt 0 ]; do reap; done
-		else
-			while [ $running -ge "$jobs" ] || [ $alone_running = 1 ]; do reap; done
-		fi
-		r=$run_n
 		run_n=$((run_n + 1))
+		words "${S_CMD[i]}"
 		dir=$out/$k/$suite
 		step "check: [$run_n/$runs] $k: $suite"
 		# figures the scenarios leave for the summary: this run's only
 		rm -f "$dir"/{reliability,kmemleak-leaks}
-		RAN+=("$k/$suite") R_K+=("$k") R_SUITE+=("$suite") R_DIR+=("$dir")
+		RAN+=("$k/$suite")
 		v=(); [ $verbose = 1 ] && v=(-v)
 		# A kernel built with modules brings them (scripts/build-kernel.sh).
 		m=(); [ -d "$images/$k/mods/lib/modules" ] && m=(--modules "$images/$k/mods")
-		{
-			vm/run-vm.sh -k "$img" -o "$dir" -n "$k/$suite" \
-				--env KERNEL_FLAVOUR="$k" "${m[@]}" "${v[@]}" "${WORDS[@]}"
-			echo $? > "$runs_dir/$r.rc"
-		} > "$runs_dir/$r.log" 2>&1 &
-		PID_RUN[$!]=$r
-		running=$((running + 1))
-		alone_running=$solo
+		vm/run-vm.sh -k "$img" -o "$dir" -n "$k/$suite" \
+			--env KERNEL_FLAVOUR="$k" "${m[@]}" "${v[@]}" "${WORDS[@]}" 2>&1 |
+			sed 's/^/    /'
+		rc=${PIPESTATUS[0]}
+		collect "$k" "$suite" "$dir" "$rc"
 	done
-done
-while [ $running -gt 0 ]; do reap; done
-for r in "${!R_K[@]}"; do
-	collect "${R_K[r]}" "${R_SUITE[r]}" "${R_DIR[r]}" "$(cat "$runs_dir/$r.rc" 2>/dev/null || echo 5)"
 done
 
 # ---- Build matrix -------------------------------------------------------
