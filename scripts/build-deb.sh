@@ -6,10 +6,9 @@
 #
 # Without CONFIG: the modular flavour (make kernel-modular), in its output
 # directory, so that only the packaging is new work (no headers package).
-# The packages go to
-# build/deb/ and are unpacked (dpkg -x, nothing is installed on this
-# system) into build/deb/root, which tests/deb boots: the kernel from
-# root/boot, its modules from root/lib/modules.
+# The packages go to build/deb/ and are unpacked (dpkg -x, nothing is
+# installed on this system) into build/deb/root, which tests/deb boots:
+# the kernel from root/boot, its modules from root/lib/modules.
 #
 # With CONFIG (e.g. a distribution's /boot/config-*, or the one Debian's
 # package linux-config-6.12 ships): that configuration, with the series
@@ -23,13 +22,7 @@ top=$(dirname "$here")
 . "$here/lib.sh"
 tree=$top/build/linux
 jobs=${JOBS:-$(nproc)}
-cc=gcc
-command -v ccache >/dev/null && cc="ccache gcc"
-export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_NOHASHDIR=1
-export KBUILD_BUILD_USER=vfio-noiommu KBUILD_BUILD_HOST=vm
-export KBUILD_BUILD_TIMESTAMP="1970-01-01"
+kbuild_env
 
 [ $# -le 1 ] || die "usage: $0 [CONFIG]"
 if [ $# = 1 ]; then

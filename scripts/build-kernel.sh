@@ -22,14 +22,7 @@ here=$(dirname "$(realpath "$0")")
 . "$here/lib.sh"
 
 jobs=${JOBS:-$(nproc)}
-cc="gcc"
-command -v ccache >/dev/null && cc="ccache gcc"
-export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(realpath "$here/..")}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_NOHASHDIR=1
-# Reproducible strings in the image, so ccache hits across trees and runs.
-export KBUILD_BUILD_USER=vfio-noiommu KBUILD_BUILD_HOST=vm
-export KBUILD_BUILD_TIMESTAMP="1970-01-01"
+kbuild_env
 
 # The output lives in a direct subdirectory of the source tree, and OUT is
 # a link to it.  Kbuild then names the source tree "..", the same in every
@@ -66,11 +59,14 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.fragments" 2>/dev/null)" != "$stam
 	echo "$stamp" > "$out/.fragments"
 fi
 
-# A configuration with modules builds them too and installs them in
-# OUT/mods, as INSTALL_MOD_PATH: what run-vm.sh --modules gives the VM.
+# A flavour whose fragments ask for modules builds them too and installs
+# them in OUT/mods, as INSTALL_MOD_PATH: what run-vm.sh --modules gives the
+# VM.  (A module that an option defaults to, such as tinyconfig's
+# X86_PKG_TEMP_THERMAL=m, does not make a flavour modular.)
 targets=${BUILD_TARGETS:-bzImage}
 modular=0
-grep -q '^CONFIG_[A-Za-z0-9_]*=m$' "$out/.config" && modular=1
+cat "${frags[@]}" | grep -q '^CONFIG_[A-Za-z0-9_]*=m$' && modular=1
+[ $modular = 1 ] || rm -rf "$out/mods"
 [ $modular = 1 ] && [ -z "${BUILD_TARGETS:-}" ] && targets="bzImage modules"
 step "building $targets in $out"
 # shellcheck disable=SC2086 # word splitting of targets and flags intended

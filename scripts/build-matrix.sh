@@ -118,17 +118,11 @@ CONFIGS=(
 "vfio-m-iommufd-m|iommufd|modules|$mods CONFIG_IOMMU_SUPPORT=y CONFIG_IOMMUFD=m CONFIG_VFIO_CONTAINER=n CONFIG_IOMMUFD_VFIO_CONTAINER=y CONFIG_VFIO_DEVICE_CDEV=y"
 )
 
-export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top}
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_NOHASHDIR=1
-export KBUILD_BUILD_USER=vfio-noiommu KBUILD_BUILD_HOST=vm
-export KBUILD_BUILD_TIMESTAMP="1970-01-01"
+kbuild_env
 # A fixed build number, or init/version.o misses ccache at every link.
 export KBUILD_BUILD_VERSION=1
 # checkpatch's SPDX check runs python3 with ply and git: Debian's.
 export PATH=/usr/bin:$PATH
-cc=gcc
-command -v ccache >/dev/null && cc="ccache gcc"
 tools=$({ gcc --version; sparse --version; sha256sum < "$0"; } 2>&1 | sha256sum | cut -c1-16)
 
 mkdir -p "$res"
