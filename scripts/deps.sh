@@ -15,6 +15,8 @@ pkgs=(
 	# the test VM and what runs inside it (from the host's root)
 	qemu-system-x86 busybox-static pciutils iproute2 procps kmod
 	dpdk dpdk-dev
+	# DPDK's examples as source (tests/dpdk/build.sh builds them as shipped)
+	dpdk-doc pkgconf
 	# host-side traffic checks
 	tshark python3-scapy
 	# benchmarks: igb_uio, built against our kernels; the chart

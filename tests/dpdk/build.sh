@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the DPDK examples the suites run, from the sources Debian ships in
+# dpdk-doc, unmodified, against Debian's libdpdk (pkg-config), with the
+# examples' own Makefiles:
+#
+#	tests/dpdk/build.sh [OUTDIR]		(default build/dpdk-examples)
+#
+# The test VM runs them from the host's filesystem, as it runs testpmd.
+# An example is rebuilt only when its sources are newer than its binary.
+# tests/check.sh runs this before the suites.
+set -eu
+here=$(dirname "$(realpath "$0")")
+top=$(dirname "$(dirname "$here")")
+. "$top/scripts/lib.sh"
+out=${1:-$top/build/dpdk-examples}
+src=/usr/share/dpdk/examples
+
+# Each example: its directory under $src, then the programs it makes.
+examples=(
+	"multi_process/client_server_mp mp_server mp_client"
+)
+
+[ -d "$src" ] || die "no $src: the package dpdk-doc is missing (make deps)"
+pkg-config --exists libdpdk || die "pkg-config finds no libdpdk (make deps: dpdk-dev)"
+built=()
+for e in "${examples[@]}"; do
+	read -r dir progs <<< "$e"
+	stale=0
+	for p in $progs; do
+		[ -d "$src/$dir/$p" ] || die "no example $dir/$p in $src"
+		bin=$out/$dir/$p/build/$p
+		# any source of the example (its shared headers too) newer?
+		if [ ! -x "$bin" ] || [ -n "$(find "$src/$dir" -newer "$bin" -type f | head -n1)" ]; then
+			stale=1
+		fi
+	done
+	[ $stale = 1 ] || continue
+	rm -rf "${out:?}/$dir"
+	mkdir -p "$out/$dir"
+	cp -r "$src/$dir/." "$out/$dir/"
+	for p in $progs; do
+		make -s -C "$out/$dir/$p" >/dev/null 2>"$out/$dir/$p.make.log" ||
+			die "cannot build $dir/$p: $(tail -n 5 "$out/$dir/$p.make.log")"
+		[ -x "$out/$dir/$p/build/$p" ] || die "building $dir/$p made no build/$p"
+		built+=("$p")
+	done
+done
+[ ${#built[@]} = 0 ] || ok "built DPDK's ${built[*]} in ${out#"$top"/}"
