@@ -4,7 +4,9 @@
 # No-IOMMU mode on a kernel with VFIO as modules, driven the way a
 # distribution's user drives it: modprobe with the mode on the module line
 # or in /etc/modprobe.d, dpdk-devbind.py, rmmod.  Runs in the test VM on
-# the modular kernel (make kernel-modular) with an e1000 and an edu:
+# a kernel with VFIO as modules, with an e1000 and an edu: the modular
+# kernel (make kernel-modular), or the debug kernel (make kernel-debug,
+# under tests/faults/several.sh for a kmemleak scan at the end):
 #
 #	vm/run-vm.sh -k build/out/modular/arch/x86/boot/bzImage \
 #		--modules build/out/modular/mods -o OUT --nic e1000 --edu \
@@ -13,25 +15,42 @@
 # Booted without the mode on the kernel command line, it checks each way
 # of giving the mode with its refused case next to it, that the VFIO
 # modules cannot be unloaded while a group, container or device fd is open
-# and can be afterwards, that iommufd's view of the mode (it provides
-# /dev/vfio/vfio here) follows vfio's when vfio is loaded again, and runs
-# CYCLES (default 100) load/bind/unbind/unload cycles alternating the mode.
-# Booted with vfio.enable_unsafe_noiommu_mode=1, it checks that modprobe
-# takes the mode from the command line, and that the module line still
-# overrides it.
+# and can be afterwards, that iommufd's view of the mode follows vfio's
+# when vfio is loaded again (where iommufd provides /dev/vfio/vfio), and
+# runs CYCLES (default 100) load/bind/unbind/unload cycles alternating the
+# mode.  Booted with vfio.enable_unsafe_noiommu_mode=1, it checks that
+# modprobe takes the mode from the command line, and that the module line
+# still overrides it.
+#
+# /dev/vfio/vfio comes from the module whose alias names it, as modprobe
+# resolves devname:vfio/vfio: iommufd's emulation of the container (the
+# modular kernel: a container fd keeps iommufd, which outlives vfio), or
+# VFIO's own container in vfio.ko (the debug kernel: a container fd keeps
+# vfio; vfio_iommu_type1, which vfio's softdep loads, goes with it).
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 
 E1000=8086:100e EDU=1234:11e8 VFIO_NOIOMMU_IOMMU=8
 CYCLES=${1:-100}
 CONF=/etc/modprobe.d/vfio-noiommu.conf
-# vfio's users, in the order they must be unloaded.
-STACK=(vfio_pci vfio_pci_core vfio)
 
 e1000=$(pci_find $E1000) || { echo "Bail out! no e1000 in the VM"; exit 2; }
 edu=$(pci_find $EDU) || { echo "Bail out! no edu in the VM"; exit 2; }
 modinfo -n vfio >/dev/null 2>&1 ||
 	{ echo "Bail out! modprobe finds no vfio module for $(uname -r) (run-vm.sh --modules)"; exit 2; }
+# The module that provides /dev/vfio/vfio (see above).
+CONTAINER=$(modprobe -R devname:vfio/vfio 2>&1)
+case "$CONTAINER" in
+iommufd|vfio) ;;
+*)	echo "Bail out! no single module provides /dev/vfio/vfio" \
+		"(modprobe -R devname:vfio/vfio: ${CONTAINER:-nothing})"
+	exit 2 ;;
+esac
+# vfio's users, in the order they must be unloaded: vfio_iommu_type1
+# exists where VFIO has its own container.
+STACK=(vfio_pci vfio_pci_core)
+modinfo -n vfio_iommu_type1 >/dev/null 2>&1 && STACK+=(vfio_iommu_type1)
+STACK+=(vfio)
 
 loaded() { [ -e "/sys/module/$1/initstate" ]; }
 loaded_list() {
@@ -92,7 +111,8 @@ tmp=$(mktemp -d)
 cmdline_on=0
 grep -qw 'vfio.enable_unsafe_noiommu_mode=1' /proc/cmdline && cmdline_on=1
 tap_diag "kernel $(uname -r), e1000 $e1000, edu $edu, at boot: $(loaded_list || true)" \
-	"(mode on the command line: $cmdline_on)"
+	"(mode on the command line: $cmdline_on)" \
+	"/dev/vfio/vfio from $CONTAINER; unloaded in this order: ${STACK[*]}"
 
 # ---- Booted with the mode on the kernel command line -------------------
 if [ $cmdline_on = 1 ]; then
@@ -139,16 +159,23 @@ rc=$?
 tap_result $? "modprobe vfio enable_unsafe_noiommu_mode=1: reads Y, extension 1, the edu binds" \
 	"reads '$p', extension $e, bind: ${PCI_ERROR:-bound}"
 
-# iommufd provides /dev/vfio/vfio and stays loaded: vfio loaded again
-# without the mode must turn the mode off there too.
+# Where iommufd provides /dev/vfio/vfio, it stays loaded: vfio loaded
+# again without the mode must turn the mode off there too.  VFIO's own
+# container goes and comes back with vfio, and nothing else keeps a view
+# of the mode: there is nothing to check.
 unload
 tap_diag "after unloading vfio: $(loaded_list)"
-modprobe vfio
-p=$(vfio_noiommu_param) e=$(ext)
-[ "$p" = N ] && [ "$e" = 0 ]
-tap_result $? "vfio unloaded and loaded again without the mode: reads N, and iommufd's extension is 0" \
-	"reads '$p', VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) on /dev/vfio/vfio: $e"
-unload
+name="vfio unloaded and loaded again without the mode: reads N, and iommufd's extension is 0"
+if [ "$CONTAINER" = iommufd ]; then
+	modprobe vfio
+	p=$(vfio_noiommu_param) e=$(ext)
+	[ "$p" = N ] && [ "$e" = 0 ]
+	tap_result $? "$name" \
+		"reads '$p', VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) on /dev/vfio/vfio: $e"
+	unload
+else
+	tap_skip "$name" "VFIO's own container (vfio.ko) provides /dev/vfio/vfio here, no iommufd outlives vfio"
+fi
 
 modprobe vfio enable_unsafe_noiommu_mode
 p=$(vfio_noiommu_param)
@@ -200,8 +227,8 @@ held() {
 }
 held device vfio_pci
 held group vfio
-# Here iommufd provides /dev/vfio/vfio: a container fd keeps iommufd.
-if [ -e /dev/vfio/vfio ] && ! loaded vfio; then
+# A container fd keeps the module that provides /dev/vfio/vfio.
+if [ "$CONTAINER" = iommufd ]; then
 	held container iommufd
 	rmmod iommufd
 	! loaded iommufd
