@@ -35,6 +35,10 @@ EDU=1234:11e8
 bdf=$(pci_find $EDU) || { echo "Bail out! no edu device ($EDU)"; exit 2; }
 [ -d $fs ] || { echo "Bail out! no $fs (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)"; exit 2; }
 [ -w /proc/self/fail-nth ] || { echo "Bail out! no /proc/self/fail-nth"; exit 2; }
+# VFIO as modules: vfio-pci loaded as a user loads it, which gives vfio
+# the mode of the kernel command line.
+load=$(vfio_pci_load) || { echo "Bail out! $load"; exit 2; }
+[ -n "$load" ] && tap_diag "$load"
 [ "$(vfio_noiommu_param)" = Y ] || { echo "Bail out! no-IOMMU mode is not on"; exit 2; }
 kernel_tainted 6 && start_taint=1 || start_taint=0
 pci_unbind "$bdf"

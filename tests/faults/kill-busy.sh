@@ -4,7 +4,8 @@
 # kill -9 of a process in the middle of using a no-IOMMU device.  Runs in
 # the test VM on the debug kernel with an edu:
 #
-#	vm/run-vm.sh -k build/out/debug/arch/x86/boot/bzImage -o OUT --edu -- $0
+#	vm/run-vm.sh -k build/out/debug/arch/x86/boot/bzImage \
+#		--modules build/out/debug/mods -o OUT --edu -- $0
 #
 # The process (build/faults/vfio-user) keeps the edu busy: MMIO through an
 # mmap of BAR0, DMA transfers from its memory to the device (the direction

@@ -7,12 +7,19 @@
 #	. "${VM_LIB:-.../vm/guest-lib.sh}"
 #	. "$(dirname "$(realpath "$0")")/../faults/lib.sh"
 #
-#   faults_init [HELPER...]     check the helpers are built, turn no-IOMMU
-#                               mode on, take the kmemleak baseline (every
-#                               object allocated so far is never reported);
-#                               under tests/faults/several.sh (FAULTS_NESTED
-#                               set) the baseline and the figures of the
-#                               whole run are left alone
+#   faults_init [HELPER...]     check the helpers are built, load vfio-pci
+#                               where it is a module (modprobe, as a user
+#                               does: vfio gets the mode of the kernel
+#                               command line), turn no-IOMMU mode on and
+#                               call faults_baseline; under
+#                               tests/faults/several.sh (FAULTS_NESTED set)
+#                               the baseline and the figures of the whole
+#                               run are left alone
+#   faults_baseline             forget the figures of an earlier run and
+#                               clear kmemleak's earlier reports; nothing
+#                               of VFIO is loaded for it (several.sh calls
+#                               it alone, so that tests/scenarios/modules.sh
+#                               finds VFIO unloaded)
 #   faults_bin NAME             path of a helper built by tests/faults/build.sh
 #   bind_noiommu BDF            bind BDF to vfio-pci; fails (PCI_ERROR) if it
 #                               gets no /dev/vfio/noiommu-N node
@@ -39,18 +46,27 @@ record() {
 }
 
 faults_init() {
-	local b
+	local b load
 	for b in "$@"; do
 		[ -x "$FAULTS_DIR/$b" ] ||
 			{ echo "Bail out! $FAULTS_DIR/$b missing (run tests/faults/build.sh)"; exit 2; }
 	done
+	# VFIO as modules (the debug kernel, like a distribution's): the
+	# scenarios start from what a user has after "modprobe vfio-pci".
+	load=$(vfio_pci_load) || { echo "Bail out! $load"; exit 2; }
+	[ -n "$load" ] && tap_diag "$load"
 	vfio_noiommu_param >/dev/null ||
 		{ echo "Bail out! this kernel has no no-IOMMU mode"; exit 2; }
 	vfio_noiommu_set Y
 	[ -n "${FAULTS_NESTED:-}" ] && return 0
+	faults_baseline
+}
+
+faults_baseline() {
 	[ -n "${VM_OUT:-}" ] && rm -f "$VM_OUT/kmemleak-leaks" "$VM_OUT/reliability"
-	# No scan has run yet: "clear" marks every object allocated so far
-	# as never to be reported, which leaves only what the test allocates.
+	# "clear" forgets what earlier scans reported.  No scan has run in
+	# this boot yet, so it changes nothing: the test's scan judges every
+	# object, those allocated at boot included.
 	if [ -w "$KMEMLEAK" ]; then
 		echo clear > "$KMEMLEAK"
 	fi

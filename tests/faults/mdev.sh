@@ -23,6 +23,10 @@ mdevbin=$(faults_bin vfio-mdev)
 edu=$(pci_find 1234:11e8) || { echo "Bail out! no edu"; exit 2; }
 nic=$(pci_find 8086:100e) || { echo "Bail out! no e1000"; exit 2; }
 types=/sys/class/mdev_bus/mtty/mdev_supported_types
+# A modular kernel: nothing loads the mtty sample by itself.
+if [ ! -d /sys/class/mdev_bus/mtty ] && modinfo mtty >/dev/null 2>&1; then
+	modprobe mtty && tap_diag "modprobe mtty: loaded"
+fi
 [ -d "$types/mtty-1" ] || { echo "Bail out! no mtty mdev type (CONFIG_SAMPLE_VFIO_MDEV_MTTY)"; exit 2; }
 
 bind_noiommu "$edu" || { echo "Bail out! edu: $PCI_ERROR"; exit 2; }

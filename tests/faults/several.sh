@@ -15,12 +15,16 @@
 # COMMAND (after "--"), if given, runs first in the same way, with its
 # TAP passed through under its own name: e.g. tests/scenarios/selftests.sh
 # to add a kmemleak scan after the kselftests.
+#
+# Nothing of VFIO is loaded here: each scenario loads what it needs (the
+# faults scenarios through faults_init), and tests/scenarios/modules.sh
+# starts from VFIO unloaded.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 here=$(dirname "$(realpath "$0")")
 . "$here/lib.sh"
 
-faults_init
+faults_baseline
 export FAULTS_NESTED=1
 
 # run NAME CMD...: run CMD, re-emit its TAP under NAME.

@@ -4,8 +4,8 @@
 # Unbinding a device from vfio-pci while a process holds its device fd.
 # Runs in the test VM on the debug kernel, with an edu and an e1000:
 #
-#	vm/run-vm.sh -k build/out/debug/arch/x86/boot/bzImage -o OUT \
-#		--edu --nic e1000 -- $0
+#	vm/run-vm.sh -k build/out/debug/arch/x86/boot/bzImage \
+#		--modules build/out/debug/mods -o OUT --edu --nic e1000 -- $0
 #
 # vfio-pci's remove() cannot take the device from under its user: it asks
 # the user to let go through the device request (VFIO_PCI_REQ_IRQ_INDEX,

@@ -27,9 +27,11 @@ if [ -n "${FUZZ_SEED:-}" ]; then
 	case "$FUZZ_SEED" in *[!0-9]*) die "FUZZ_SEED must be a number" ;; esac
 	envs+=(--env "FUZZ_SEED=$FUZZ_SEED")
 fi
+# The kernel's modules (VFIO), as tests/check.sh gives them.
+mods=(); [ -d build/out/debug/mods/lib/modules ] && mods=(--modules build/out/debug/mods)
 # about 80 operations a second under TCG with KASAN; twice that time
 timeout=$((180 + iters / 40))
-vm/run-vm.sh -k "$img" -o build/fuzz -n fuzz -t "$timeout" --edu --nic e1000 \
+vm/run-vm.sh -k "$img" "${mods[@]}" -o build/fuzz -n fuzz -t "$timeout" --edu --nic e1000 \
 	"${envs[@]}" -- tests/fuzz/fuzz.sh
 rc=$?
 echo
