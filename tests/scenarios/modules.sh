@@ -10,7 +10,7 @@
 #
 #	vm/run-vm.sh -k build/out/modular/arch/x86/boot/bzImage \
 #		--modules build/out/modular/mods -o OUT --nic e1000 --edu \
-#		[--append vfio.enable_unsafe_noiommu_mode=1] -- $0 [CYCLES]
+#		[--append vfio.enable_unsafe_noiommu_mode=1] -- $0 [CYCLES [cycles-only]]
 #
 # Booted without the mode on the kernel command line, it checks each way
 # of giving the mode with its refused case next to it, that the VFIO
@@ -32,6 +32,9 @@
 
 E1000=8086:100e EDU=1234:11e8 VFIO_NOIOMMU_IOMMU=8
 CYCLES=${1:-100}
+# "cycles-only": the cycles alone, for the debug kernel, where each case
+# costs seconds under its checkers and the modular kernel runs them all.
+ONLY=${2:-}
 CONF=/etc/modprobe.d/vfio-noiommu.conf
 
 e1000=$(pci_find $E1000) || { echo "Bail out! no e1000 in the VM"; exit 2; }
@@ -131,110 +134,113 @@ if [ $cmdline_on = 1 ]; then
 	tap_done
 fi
 
-# ---- Nothing loaded: dpdk-devbind.py ------------------------------------
-! loaded vfio
-tap_result $? "nothing of VFIO is loaded at boot (modules only, no udev)" "loaded: $(loaded_list)"
-out=$(dpdk-devbind.py -b vfio-pci "$e1000" 2>&1 | grep -v libkmod)
-[[ $out == *"'vfio-pci' is not loaded"* ]] && [ "$(pci_driver "$e1000")" != vfio-pci ]
-tap_result $? "dpdk-devbind.py -b vfio-pci refuses while vfio-pci is not loaded (DPDK 22.11 does not load it)" \
-	"got: $out; driver $(pci_driver "$e1000")"
+# ---- The cases (not with "cycles-only") ----------------------------------
+if [ "$ONLY" != cycles-only ]; then
+	# ---- Nothing loaded: dpdk-devbind.py ------------------------------------
+	! loaded vfio
+	tap_result $? "nothing of VFIO is loaded at boot (modules only, no udev)" "loaded: $(loaded_list)"
+	out=$(dpdk-devbind.py -b vfio-pci "$e1000" 2>&1 | grep -v libkmod)
+	[[ $out == *"'vfio-pci' is not loaded"* ]] && [ "$(pci_driver "$e1000")" != vfio-pci ]
+	tap_result $? "dpdk-devbind.py -b vfio-pci refuses while vfio-pci is not loaded (DPDK 22.11 does not load it)" \
+		"got: $out; driver $(pci_driver "$e1000")"
 
-# ---- The module line ----------------------------------------------------
-modprobe vfio-pci
-p=$(vfio_noiommu_param)
-[ "$p" = N ] && ! pci_bind "$edu" vfio-pci
-tap_result $? "modprobe vfio-pci without the mode: reads N, the edu is refused" \
-	"reads '$p', bind: ${PCI_ERROR:-bound}"
-e=$(ext)
-[ "$e" = 0 ]
-tap_result $? "mode off: VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) on /dev/vfio/vfio is 0" "got $e"
-unload
-tap_result $? "vfio and its users unload" "still loaded: $(loaded_list)"
-
-modprobe vfio enable_unsafe_noiommu_mode=1 && modprobe vfio-pci
-p=$(vfio_noiommu_param) e=$(ext)
-pci_bind "$edu" vfio-pci
-rc=$?
-[ "$p" = Y ] && [ "$e" = 1 ] && [ $rc = 0 ] && [ -n "$(pci_iommu_group "$edu")" ]
-tap_result $? "modprobe vfio enable_unsafe_noiommu_mode=1: reads Y, extension 1, the edu binds" \
-	"reads '$p', extension $e, bind: ${PCI_ERROR:-bound}"
-
-# Where iommufd provides /dev/vfio/vfio, it stays loaded: vfio loaded
-# again without the mode must turn the mode off there too.  VFIO's own
-# container goes and comes back with vfio, and nothing else keeps a view
-# of the mode: there is nothing to check.
-unload
-tap_diag "after unloading vfio: $(loaded_list)"
-name="vfio unloaded and loaded again without the mode: reads N, and iommufd's extension is 0"
-if [ "$CONTAINER" = iommufd ]; then
-	modprobe vfio
-	p=$(vfio_noiommu_param) e=$(ext)
-	[ "$p" = N ] && [ "$e" = 0 ]
-	tap_result $? "$name" \
-		"reads '$p', VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) on /dev/vfio/vfio: $e"
+	# ---- The module line ----------------------------------------------------
+	modprobe vfio-pci
+	p=$(vfio_noiommu_param)
+	[ "$p" = N ] && ! pci_bind "$edu" vfio-pci
+	tap_result $? "modprobe vfio-pci without the mode: reads N, the edu is refused" \
+		"reads '$p', bind: ${PCI_ERROR:-bound}"
+	e=$(ext)
+	[ "$e" = 0 ]
+	tap_result $? "mode off: VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) on /dev/vfio/vfio is 0" "got $e"
 	unload
-else
-	tap_skip "$name" "VFIO's own container (vfio.ko) provides /dev/vfio/vfio here, no iommufd outlives vfio"
-fi
+	tap_result $? "vfio and its users unload" "still loaded: $(loaded_list)"
 
-modprobe vfio enable_unsafe_noiommu_mode
-p=$(vfio_noiommu_param)
-[ "$p" = Y ]
-tap_result $? "the bare flag on the module line (modprobe vfio enable_unsafe_noiommu_mode) means Y" \
-	"reads '$p'"
-unload
-
-# ---- /etc/modprobe.d, as a fleet configures it ---------------------------
-echo "options vfio enable_unsafe_noiommu_mode=1" > "$CONF"
-modprobe vfio-pci
-p=$(vfio_noiommu_param)
-out=$(dpdk-devbind.py -b vfio-pci "$e1000" 2>&1 | grep -v libkmod)
-[ "$p" = Y ] && [ "$(pci_driver "$e1000")" = vfio-pci ] && [ -n "$(pci_iommu_group "$e1000")" ]
-tap_result $? "with $CONF: modprobe vfio-pci reads Y, dpdk-devbind.py binds the e1000" \
-	"reads '$p', devbind: ${out:-silent}, driver $(pci_driver "$e1000")"
-unload
-rm -f "$CONF"
-modprobe vfio-pci
-p=$(vfio_noiommu_param)
-[ "$p" = N ]
-tap_result $? "without the file: modprobe vfio-pci reads N" "reads '$p'"
-unload
-
-# ---- Unloading while an fd is open -----------------------------------------
-# held KIND MODULE: with a KIND fd open, MODULE cannot be unloaded (rmmod
-# says it is in use); once it is closed, everything unloads.
-held() {
-	local kind=$1 mod=$2 err node
 	modprobe vfio enable_unsafe_noiommu_mode=1 && modprobe vfio-pci
-	pci_bind "$edu" vfio-pci || { tap_not_ok "$kind fd held: $mod stays" "bind: $PCI_ERROR"; return; }
-	node=$(vfio_group_node "$edu")
-	rm -f "$tmp/held"
-	if ! hold "$kind" "$node" "$edu" "$tmp/held"; then
-		tap_not_ok "$kind fd held: $mod cannot be unloaded" "open: $(cat "$tmp/held")"
-		kill "$HOLD_PID" 2>/dev/null
-		unload
-		return
-	fi
-	err=$(rmmod "${STACK[@]}" 2>&1)
-	[ "$mod" = iommufd ] && err=$(rmmod iommufd 2>&1)
-	loaded "$mod"
-	tap_result $? "$kind fd held: $mod cannot be unloaded" "rmmod: $err; loaded: $(loaded_list)"
-	tap_diag "$kind fd held: rmmod says: ${err//$'\n'/; }"
-	kill "$HOLD_PID"
-	wait "$HOLD_PID" 2>/dev/null
+	p=$(vfio_noiommu_param) e=$(ext)
+	pci_bind "$edu" vfio-pci
+	rc=$?
+	[ "$p" = Y ] && [ "$e" = 1 ] && [ $rc = 0 ] && [ -n "$(pci_iommu_group "$edu")" ]
+	tap_result $? "modprobe vfio enable_unsafe_noiommu_mode=1: reads Y, extension 1, the edu binds" \
+		"reads '$p', extension $e, bind: ${PCI_ERROR:-bound}"
+
+	# Where iommufd provides /dev/vfio/vfio, it stays loaded: vfio loaded
+	# again without the mode must turn the mode off there too.  VFIO's own
+	# container goes and comes back with vfio, and nothing else keeps a view
+	# of the mode: there is nothing to check.
 	unload
-	tap_result $? "$kind fd closed: vfio and its users unload" "still loaded: $(loaded_list)"
-}
-held device vfio_pci
-held group vfio
-# A container fd keeps the module that provides /dev/vfio/vfio.
-if [ "$CONTAINER" = iommufd ]; then
-	held container iommufd
-	rmmod iommufd
-	! loaded iommufd
-	tap_result $? "iommufd unloads once nothing uses it" "loaded: $(loaded_list)"
-else
-	held container vfio
+	tap_diag "after unloading vfio: $(loaded_list)"
+	name="vfio unloaded and loaded again without the mode: reads N, and iommufd's extension is 0"
+	if [ "$CONTAINER" = iommufd ]; then
+		modprobe vfio
+		p=$(vfio_noiommu_param) e=$(ext)
+		[ "$p" = N ] && [ "$e" = 0 ]
+		tap_result $? "$name" \
+			"reads '$p', VFIO_CHECK_EXTENSION(VFIO_NOIOMMU_IOMMU) on /dev/vfio/vfio: $e"
+		unload
+	else
+		tap_skip "$name" "VFIO's own container (vfio.ko) provides /dev/vfio/vfio here, no iommufd outlives vfio"
+	fi
+
+	modprobe vfio enable_unsafe_noiommu_mode
+	p=$(vfio_noiommu_param)
+	[ "$p" = Y ]
+	tap_result $? "the bare flag on the module line (modprobe vfio enable_unsafe_noiommu_mode) means Y" \
+		"reads '$p'"
+	unload
+
+	# ---- /etc/modprobe.d, as a fleet configures it ---------------------------
+	echo "options vfio enable_unsafe_noiommu_mode=1" > "$CONF"
+	modprobe vfio-pci
+	p=$(vfio_noiommu_param)
+	out=$(dpdk-devbind.py -b vfio-pci "$e1000" 2>&1 | grep -v libkmod)
+	[ "$p" = Y ] && [ "$(pci_driver "$e1000")" = vfio-pci ] && [ -n "$(pci_iommu_group "$e1000")" ]
+	tap_result $? "with $CONF: modprobe vfio-pci reads Y, dpdk-devbind.py binds the e1000" \
+		"reads '$p', devbind: ${out:-silent}, driver $(pci_driver "$e1000")"
+	unload
+	rm -f "$CONF"
+	modprobe vfio-pci
+	p=$(vfio_noiommu_param)
+	[ "$p" = N ]
+	tap_result $? "without the file: modprobe vfio-pci reads N" "reads '$p'"
+	unload
+
+	# ---- Unloading while an fd is open -----------------------------------------
+	# held KIND MODULE: with a KIND fd open, MODULE cannot be unloaded (rmmod
+	# says it is in use); once it is closed, everything unloads.
+	held() {
+		local kind=$1 mod=$2 err node
+		modprobe vfio enable_unsafe_noiommu_mode=1 && modprobe vfio-pci
+		pci_bind "$edu" vfio-pci || { tap_not_ok "$kind fd held: $mod stays" "bind: $PCI_ERROR"; return; }
+		node=$(vfio_group_node "$edu")
+		rm -f "$tmp/held"
+		if ! hold "$kind" "$node" "$edu" "$tmp/held"; then
+			tap_not_ok "$kind fd held: $mod cannot be unloaded" "open: $(cat "$tmp/held")"
+			kill "$HOLD_PID" 2>/dev/null
+			unload
+			return
+		fi
+		err=$(rmmod "${STACK[@]}" 2>&1)
+		[ "$mod" = iommufd ] && err=$(rmmod iommufd 2>&1)
+		loaded "$mod"
+		tap_result $? "$kind fd held: $mod cannot be unloaded" "rmmod: $err; loaded: $(loaded_list)"
+		tap_diag "$kind fd held: rmmod says: ${err//$'\n'/; }"
+		kill "$HOLD_PID"
+		wait "$HOLD_PID" 2>/dev/null
+		unload
+		tap_result $? "$kind fd closed: vfio and its users unload" "still loaded: $(loaded_list)"
+	}
+	held device vfio_pci
+	held group vfio
+	# A container fd keeps the module that provides /dev/vfio/vfio.
+	if [ "$CONTAINER" = iommufd ]; then
+		held container iommufd
+		rmmod iommufd
+		! loaded iommufd
+		tap_result $? "iommufd unloads once nothing uses it" "loaded: $(loaded_list)"
+	else
+		held container vfio
+	fi
 fi
 
 # ---- Cycles -----------------------------------------------------------------
