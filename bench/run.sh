@@ -87,7 +87,11 @@ if [ ! -f "$kdir/scripts/module.lds" ]; then
 	make -s -C "$src" O="$kdir" modules_prepare >"$out/igb_uio/prepare.log" 2>&1 ||
 		die "modules_prepare in $kdir failed, see $out/igb_uio/prepare.log"
 fi
-make -C "$kdir" M="$out/igb_uio" KBUILD_EXTRA_SYMBOLS="$kdir/vmlinux.symvers" \
+# A directory that once built modules has a Module.symvers, which Kbuild
+# reads itself: vmlinux.symvers on top would export everything twice.
+extra=()
+[ -f "$kdir/Module.symvers" ] || extra=(KBUILD_EXTRA_SYMBOLS="$kdir/vmlinux.symvers")
+make -C "$kdir" M="$out/igb_uio" "${extra[@]}" \
 	modules >"$out/igb_uio/build.log" 2>&1 ||
 	die "igb_uio does not build, see $out/igb_uio/build.log"
 vermagic=$(modinfo -F vermagic "$out/igb_uio/igb_uio.ko" | cut -d' ' -f1)
