@@ -43,20 +43,9 @@ t_host="host: $frames frames sent into NIC A come out of NIC B intact and in ord
 flavour_init
 
 # NIC A and B by MAC, while the kernel's e1000 driver still shows it.
-mac_of() { cat /sys/bus/pci/devices/"$1"/net/*/address 2>/dev/null; }
-a='' b=''
-for bdf in $(pci_find_all $E1000); do
-	case "$(mac_of "$bdf")" in
-	"$mac_a") a=$bdf ;;
-	"$mac_b") b=$bdf ;;
-	esac
-done
-if [ -z "$a" ] || [ -z "$b" ]; then
-	echo "Bail out! need e1000s with MACs $mac_a and $mac_b;" \
-		"have: $(for d in $(pci_find_all $E1000); do echo -n "$d=$(mac_of "$d") "; done)"
-	vm_signal iofwd-abort
-	exit 2
-fi
+dpdk_nics_by_mac $E1000 "$mac_a" "$mac_b" ||
+	{ echo "Bail out! $NICS_WHY"; vm_signal iofwd-abort; exit 2; }
+a=${NICS[0]} b=${NICS[1]}
 tap_diag "flavour $KERNEL_FLAVOUR; NIC A $a ($mac_a), NIC B $b ($mac_b);" \
 	"enable_unsafe_noiommu_mode: $(vfio_noiommu_param || echo absent); $(grep HugePages_Total /proc/meminfo)"
 

@@ -53,19 +53,10 @@ flavour_init
 [ -x "$server_bin" ] && [ -x "$client_bin" ] ||
 	{ echo "Bail out! no DPDK client_server_mp in $mp (tests/dpdk/build.sh)"; vm_signal iofwd-abort; exit 2; }
 
-mac_of() { cat /sys/bus/pci/devices/"$1"/net/*/address 2>/dev/null; }
-a='' b=''
-for bdf in $(pci_find_all $E1000); do
-	case "$(mac_of "$bdf")" in
-	"$mac_a") a=$bdf ;;
-	"$mac_b") b=$bdf ;;
-	esac
-done
-if [ -z "$a" ] || [ -z "$b" ]; then
-	echo "Bail out! need e1000s with MACs $mac_a and $mac_b"
-	vm_signal iofwd-abort
-	exit 2
-fi
+# NIC A and B by MAC, while the kernel's e1000 driver still shows it.
+dpdk_nics_by_mac $E1000 "$mac_a" "$mac_b" ||
+	{ echo "Bail out! $NICS_WHY"; vm_signal iofwd-abort; exit 2; }
+a=${NICS[0]} b=${NICS[1]}
 tap_diag "flavour $KERNEL_FLAVOUR; NIC A $a ($mac_a), NIC B $b ($mac_b);" \
 	"enable_unsafe_noiommu_mode: $(vfio_noiommu_param || echo absent); $(grep HugePages_Total /proc/meminfo)"
 

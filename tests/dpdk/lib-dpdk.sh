@@ -32,6 +32,10 @@
 #   now_ms                       guest monotonic-enough clock in ms
 #   host_result FILE KEY         value of KEY=... in a result file the host
 #                                side wrote into $VM_OUT
+#   dpdk_nics_by_mac ID MAC...   the PCI addresses of the NICs of vendor:device
+#                                ID with these MACs, in that order, in NICS
+#                                (while their kernel driver shows the MAC);
+#                                fails, saying why in NICS_WHY, if one is missing
 
 DPDK_EAL=(-l 0-1 -n 1 --in-memory --iova-mode=pa)
 
@@ -149,4 +153,26 @@ testpmd_stop() {
 
 host_result() {
 	sed -n "s/^$2=//p" "$1" 2>/dev/null | tail -n 1
+}
+
+NICS=() NICS_WHY=
+dpdk_nics_by_mac() {
+	local id=$1 mac bdf found have=
+	shift
+	NICS=()
+	for mac in "$@"; do
+		found=
+		for bdf in $(pci_find_all "$id"); do
+			[ "$(cat /sys/bus/pci/devices/"$bdf"/net/*/address 2>/dev/null)" = "$mac" ] &&
+				found=$bdf
+		done
+		[ -n "$found" ] || break
+		NICS+=("$found")
+	done
+	[ ${#NICS[@]} = $# ] && return 0
+	for bdf in $(pci_find_all "$id"); do
+		have+="$bdf=$(cat /sys/bus/pci/devices/"$bdf"/net/*/address 2>/dev/null) "
+	done
+	NICS_WHY="need $id NICs with MACs $*; have: ${have:-none}"
+	return 1
 }
