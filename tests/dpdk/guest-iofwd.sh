@@ -55,10 +55,7 @@ later=("both e1000s are in no-IOMMU groups"
 	"testpmd counters: port 0 RX = port 1 TX = frames the host sent"
 	"kernel tainted (TAINT_USER) by the no-IOMMU devices")
 give_up() {
-	local i
-	for i in "${later[@]:$1}"; do
-		tap_feature 1 0 "$i" "not run: $2"
-	done
+	tap_not_run "$2" "${later[@]:$1}"
 	vm_signal iofwd-abort
 	testpmd_stop
 	tap_done

@@ -81,10 +81,7 @@ later=("a primary without CAP_SYS_RAWIO is refused the no-IOMMU groups"
 	"counters: primary RX on port 0 = secondary TX on port 1 = frames the host sent"
 	"kernel tainted (TAINT_USER) by the no-IOMMU devices")
 give_up() {
-	local i
-	for i in "${later[@]:$1}"; do
-		tap_feature 1 0 "$i" "not run: $2"
-	done
+	tap_not_run "$2" "${later[@]:$1}"
 	vm_signal iofwd-abort
 	stop_all
 	tap_done

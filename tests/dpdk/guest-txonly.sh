@@ -49,10 +49,7 @@ later=("the e1000's group is a no-IOMMU group"
 	"$t_host"
 	"kernel tainted (TAINT_USER) by the no-IOMMU device")
 give_up() {
-	local i
-	for i in "${later[@]:$1}"; do
-		tap_feature 1 0 "$i" "not run: $2"
-	done
+	tap_not_run "$2" "${later[@]:$1}"
 	vm_signal txonly-abort
 	testpmd_stop
 	tap_done

@@ -32,6 +32,8 @@
 #   now_ms                       guest monotonic-enough clock in ms
 #   host_result FILE KEY         value of KEY=... in a result file the host
 #                                side wrote into $VM_OUT
+#   tap_not_run WHY NAME...       each test NAME as failed, "not run: WHY"
+#                                (TAP TODO where the feature is absent)
 #   dpdk_nics_by_mac ID MAC...   the PCI addresses of the NICs of vendor:device
 #                                ID with these MACs, in that order, in NICS
 #                                (while their kernel driver shows the MAC);
@@ -175,4 +177,12 @@ dpdk_nics_by_mac() {
 	done
 	NICS_WHY="need $id NICs with MACs $*; have: ${have:-none}"
 	return 1
+}
+
+tap_not_run() {
+	local why=$1 name
+	shift
+	for name in "$@"; do
+		tap_feature 1 0 "$name" "not run: $why"
+	done
 }
