@@ -7,11 +7,11 @@ set -eu
 pkgs=(
 	# the kernel source and its build
 	linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev cpio
-	dwarves kmod xz-utils rsync git ccache python3
+	dwarves kmod xz-utils lz4 rsync git ccache python3
 	# its Debian packages (make deb: bindeb-pkg)
 	dpkg-dev fakeroot debhelper
 	# patch and code checks
-	sparse coccinelle unifdef perl python3-ply python3-git
+	sparse perl python3-ply python3-git
 	# the test VM and what runs inside it (from the host's root)
 	qemu-system-x86 busybox-static pciutils iproute2 procps kmod
 	dpdk dpdk-dev

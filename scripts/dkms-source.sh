@@ -47,20 +47,34 @@ mapfile -t headers < <({
 	cd "$top/patches" && cat "${patches[@]}" |
 		sed -n 's|^diff --git a/\(include/[^ ]*\) b/.*|\1|p'
 } | sort -u)
-existing=()
+existing=() carried=()
 for h in "${headers[@]}"; do
-	git -C "$tree" cat-file -e "base:$h" 2>/dev/null && existing+=("$h")
 	# The build puts include/, not include/uapi, ahead of the kernel's
 	# headers (dkms/Makefile): a uapi header is ours only if the kernel
-	# reaches it as <uapi/linux/X.h> from include/linux/X.h.
+	# reaches it as <uapi/linux/X.h> from include/linux/X.h.  One that
+	# drivers/vfio cannot reach at all (include/linux/X.h exists and does
+	# not include it, and drivers/vfio does not name it) is left out: the
+	# package builds drivers/vfio alone (e.g. iommufd's uapi header, which
+	# only iommufd's own code reads).
 	case "$h" in
 	include/uapi/*)
 		k=include/${h#include/uapi/}
-		git -C "$tree" show "base:$k" 2>/dev/null | grep -q "#include <${h#include/}>" ||
+		if ! git -C "$tree" show "base:$k" 2>/dev/null | grep -q "#include <${h#include/}>"; then
+			if git -C "$tree" cat-file -e "base:$k" 2>/dev/null &&
+			   ! git -C "$tree" grep -q "<${h#include/}>" base -- drivers/vfio &&
+			   ! (cd "$top/patches" && cat "${patches[@]}") |
+				awk '/^diff --git /{ v = ($3 ~ /^a\/drivers\/vfio\//) } v && /^\+/' |
+				grep -q "<${h#include/}>"; then
+				continue
+			fi
 			die "the series changes $h, which no $k includes as <${h#include/}>: the package could not put it ahead of the kernel's copy"
+		fi
 		;;
 	esac
+	carried+=("$h")
+	git -C "$tree" cat-file -e "base:$h" 2>/dev/null && existing+=("$h")
 done
+headers=("${carried[@]}")
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -77,6 +91,23 @@ for p in "${patches[@]}"; do
 		git apply "${include[@]}" "$top/patches/$p") ||
 		die "patches/$p does not apply to base's drivers/vfio and headers"
 done
+
+# The kernel's other modules that use VFIO's exports (i915's kvmgt, ...)
+# stay as Debian built them, so the exports must keep their CRCs
+# (tests/debian/modules.sh checks them) and struct vfio_device its
+# layout.  The series adds one bit to it, noiommu, right after
+# cdev_opened: it shares that bit's byte, so the layout is unchanged, but
+# genksyms would see it and change the CRC of every export that takes the
+# structure.  The package hides the bit from genksyms, as distributions
+# do for a backport that keeps the ABI; it refuses to if the bit no
+# longer follows cdev_opened.
+h=$out/include/linux/vfio.h
+if grep -q '^'$'\t''u8 noiommu:1;$' "$h"; then
+	awk '/^\tu8 noiommu:1;$/ { exit prev != "\tu8 cdev_opened:1;" }
+	     !/^\t\/\*/ { prev = $0 }' "$h" ||
+		die "include/linux/vfio.h: noiommu no longer follows cdev_opened; the layout would change"
+	sed -i 's|^\tu8 noiommu:1;$|#ifndef __GENKSYMS__ /* takes no room: see scripts/dkms-source.sh */\n&\n#endif|' "$h"
+fi
 
 cp "$top/dkms/Makefile" "$top/dkms/Kbuild" "$out/"
 chmod -R u+rwX,go+rX,go-w "$out"

@@ -24,3 +24,14 @@ kbuild_env() {
 	export KBUILD_BUILD_USER=vfio-noiommu KBUILD_BUILD_HOST=vm
 	export KBUILD_BUILD_TIMESTAMP="1970-01-01"
 }
+
+# uapi_headers [TREE]: install the uapi headers of TREE (default
+# build/linux, the series) into TREE/.kbuild-headers, again only where
+# they changed, and print their include directory, for -isystem.  The
+# source tree stays clean for out-of-tree builds.  Debian 12's own headers
+# predate iommufd's no-IOMMU ioctl.
+uapi_headers() {
+	local tree=${1:-$(realpath "$(dirname "${BASH_SOURCE[0]}")/..")/build/linux}
+	make -s -C "$tree" O="$tree/.kbuild-headers" headers >/dev/null || return 1
+	echo "$tree/.kbuild-headers/usr/include"
+}

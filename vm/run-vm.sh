@@ -51,7 +51,9 @@ except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
       --smp N            guest CPUs (default 2)
       --hugepages N      reserve N 2 MiB hugepages before the scenario
       --nic SPEC         add a NIC (repeatable); SPEC is MODEL[,KEY=VALUE...]
-                         MODEL: e1000 or virtio
+                         MODEL: e1000, e1000e, vmxnet3 or virtio
+                         (virtio-net-pci, transitional unless told
+                         disable-legacy=on or disable-modern=on)
                          net=user          QEMU user networking (default)
                          net=udp:QPORT:PPORT  QEMU takes frames for the guest
                                   on 127.0.0.1:QPORT and sends the guest's
@@ -61,6 +63,8 @@ except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
                          dump=FILE         pcap of the NIC's traffic, both
                                            directions (QEMU filter-dump)
                          id=ID bus=BUS addr=SLOT mac=MAC  passed to -device
+                         disable-legacy=on|off disable-modern=on|off
+                         event_idx=on|off  virtio's, passed to -device
       --edu[=SPEC]       add a QEMU edu device, 1234:11e8 (repeatable);
                          SPEC: id=ID,bus=BUS,addr=SLOT
       --root-ports N     add N PCIe root ports rp0..rpN-1 with hotplug slots;
@@ -293,8 +297,9 @@ for spec in "${nics[@]}"; do
 	[ "$model" = "$spec" ] || rest=${spec#*,}
 	case "$model" in
 	e1000) dev=e1000 ;;
+	e1000e|vmxnet3) dev=$model ;;
 	virtio|virtio-net) dev=virtio-net-pci ;;
-	*) fatal "--nic: unknown model $model (e1000, virtio)" ;;
+	*) fatal "--nic: unknown model $model (e1000, e1000e, vmxnet3, virtio)" ;;
 	esac
 	net=user dump= devopts= id=nic$nic_n
 	IFS=, read -ra kvs <<< "$rest"
@@ -304,6 +309,9 @@ for spec in "${nics[@]}"; do
 		dump=*) dump=${kv#dump=} ;;
 		id=*) id=${kv#id=} ;;
 		bus=*|addr=*|mac=*) devopts+=",$kv" ;;
+		disable-legacy=*|disable-modern=*|event_idx=*)
+			[ "$dev" = virtio-net-pci ] || fatal "--nic: $kv is for virtio only"
+			devopts+=",$kv" ;;
 		*) fatal "--nic: unknown key in $kv" ;;
 		esac
 	done
