@@ -17,10 +17,19 @@ top=$(dirname "$(dirname "$here")")
 out=${1:-$top/build/dpdk-examples}
 src=/usr/share/dpdk/examples
 
-# Each example: its directory under $src, then the programs it makes.
+# Each example: its directory under $src, then the programs it makes, each
+# in a subdirectory of its own, or "." for an example that is one program
+# in its directory (named after it).
 examples=(
 	"multi_process/client_server_mp mp_server mp_client"
+	"l3fwd-power ."
+	"link_status_interrupt ."
 )
+
+# prog_name DIR PROG: the program's name ("." is DIR's last component).
+prog_name() {
+	if [ "$2" = . ]; then basename "$1"; else echo "$2"; fi
+}
 
 [ -d "$src" ] || die "no $src: the package dpdk-doc is missing (make deps)"
 pkg-config --exists libdpdk || die "pkg-config finds no libdpdk (make deps: dpdk-dev)"
@@ -30,7 +39,7 @@ for e in "${examples[@]}"; do
 	stale=0
 	for p in $progs; do
 		[ -d "$src/$dir/$p" ] || die "no example $dir/$p in $src"
-		bin=$out/$dir/$p/build/$p
+		bin=$out/$dir/$p/build/$(prog_name "$dir" "$p")
 		# any source of the example (its shared headers too) newer?
 		if [ ! -x "$bin" ] || [ -n "$(find "$src/$dir" -newer "$bin" -type f | head -n1)" ]; then
 			stale=1
@@ -41,10 +50,11 @@ for e in "${examples[@]}"; do
 	mkdir -p "$out/$dir"
 	cp -r "$src/$dir/." "$out/$dir/"
 	for p in $progs; do
-		make -s -C "$out/$dir/$p" >/dev/null 2>"$out/$dir/$p.make.log" ||
-			die "cannot build $dir/$p: $(tail -n 5 "$out/$dir/$p.make.log")"
-		[ -x "$out/$dir/$p/build/$p" ] || die "building $dir/$p made no build/$p"
-		built+=("$p")
+		name=$(prog_name "$dir" "$p")
+		make -s -C "$out/$dir/$p" >/dev/null 2>"$out/$dir/$p/make.log" ||
+			die "cannot build $dir/$p: $(tail -n 5 "$out/$dir/$p/make.log")"
+		[ -x "$out/$dir/$p/build/$name" ] || die "building $dir/$p made no build/$name"
+		built+=("$name")
 	done
 done
 [ ${#built[@]} = 0 ] || ok "built DPDK's ${built[*]} in ${out#"$top"/}"

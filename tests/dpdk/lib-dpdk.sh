@@ -12,12 +12,24 @@
 #                                BIND_WHY says what happened either way
 #   testpmd_start LOG DEV... -- APP-ARG...
 #                                start dpdk-testpmd in the background (EAL:
-#                                2 lcores, --in-memory, --iova-mode=pa, the
-#                                given devices) with line-buffered output in
-#                                LOG and --stats-period 1; TESTPMD_PID
+#                                DPDK_EAL, 2 lcores, --in-memory,
+#                                --iova-mode=pa, the given devices) with
+#                                line-buffered output in LOG and
+#                                --stats-period 1; TESTPMD_PID
+#   testpmd_start_interactive LOG DEV... -- APP-ARG...
+#                                the same with testpmd's prompt (-i) instead
+#                                of periodic statistics, reading the
+#                                commands testpmd_cmd gives it
+#   testpmd_cmd COMMAND...       one command line to the interactive testpmd
 #   testpmd_wait_forwarding LOG SECS
 #                                wait until testpmd says forwarding started;
 #                                fails if it exits or SECS pass first
+#   testpmd_wait_log LOG FROM ERE SECS
+#                                wait until a line of LOG after its first
+#                                FROM lines matches ERE; fails if testpmd
+#                                exits or SECS pass first
+#   wait_log LOG FROM ERE SECS PID
+#                                the same for the program PID
 #   testpmd_stat LOG KIND PORT FIELD
 #                                last value of FIELD (RX-packets, TX-packets,
 #                                ...) of PORT in the "NIC" (periodic) or
@@ -26,9 +38,10 @@
 #                                line of LOG matching ERE (lines are stamped)
 #   testpmd_first_tx LOG PORT    seconds from testpmd's start to the first
 #                                periodic statistics with TX-packets > 0
-#   testpmd_stop                 SIGINT, as Ctrl-C would; testpmd prints
-#                                its forward statistics, closes the ports
-#                                and exits; killed after 30 s
+#   testpmd_stop                 SIGINT, as Ctrl-C would (the interactive
+#                                one: "quit" first); testpmd prints its
+#                                forward statistics, closes the ports and
+#                                exits; killed after 30 s
 #   now_ms                       guest monotonic-enough clock in ms
 #   host_result FILE KEY         value of KEY=... in a result file the host
 #                                side wrote into $VM_OUT
@@ -72,16 +85,35 @@ dpdk_bind() {
 	return $bad
 }
 
-TESTPMD_PID= TESTPMD_T0=
+TESTPMD_PID= TESTPMD_T0= TESTPMD_IN=
 testpmd_start() {
-	local log=$1 devs=()
-	shift
+	testpmd_launch /dev/null "$@" --stats-period 1
+}
+
+testpmd_start_interactive() {
+	rm -f /tmp/testpmd.in
+	mkfifo /tmp/testpmd.in
+	# Opened read-write: neither this open nor testpmd's blocks, and
+	# testpmd's input does not end while this shell holds it.
+	exec {TESTPMD_IN}<>/tmp/testpmd.in
+	testpmd_launch /tmp/testpmd.in "$@" -i
+}
+
+testpmd_cmd() {
+	printf '%s\n' "$*" >&"$TESTPMD_IN"
+}
+
+# testpmd_launch INPUT LOG DEV... -- APP-ARG...: testpmd_start's work, with
+# testpmd's standard input from INPUT.
+testpmd_launch() {
+	local in=$1 log=$2 devs=()
+	shift 2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		devs+=(-a "$1")
 		shift
 	done
 	[ "${1:-}" = -- ] && shift
-	echo "+ dpdk-testpmd ${DPDK_EAL[*]} ${devs[*]} -- $* --stats-period 1" > "$log"
+	echo "+ dpdk-testpmd ${DPDK_EAL[*]} ${devs[*]} -- $*" > "$log"
 	TESTPMD_T0=$(now_ms)
 	# Every line gets the seconds since the start, "[12.345] ...",
 	# through a FIFO, so that $! is testpmd's own PID for the signal that
@@ -90,7 +122,7 @@ testpmd_start() {
 	mkfifo /tmp/testpmd.fifo
 	stamp_lines "$TESTPMD_T0" < /tmp/testpmd.fifo >> "$log" &
 	stdbuf -oL -eL dpdk-testpmd "${DPDK_EAL[@]}" "${devs[@]}" -- \
-		"$@" --stats-period 1 </dev/null >/tmp/testpmd.fifo 2>&1 &
+		"$@" <"$in" >/tmp/testpmd.fifo 2>&1 &
 	TESTPMD_PID=$!
 }
 
@@ -121,9 +153,17 @@ testpmd_first_tx() {
 }
 
 testpmd_wait_forwarding() {
-	local log=$1 end=$((SECONDS + $2))
-	until grep -q 'packet forwarding - ports=' "$log" 2>/dev/null; do
-		kill -0 "$TESTPMD_PID" 2>/dev/null || return 1
+	testpmd_wait_log "$1" 0 'packet forwarding - ports=' "$2"
+}
+
+testpmd_wait_log() {
+	wait_log "$1" "$2" "$3" "$4" "$TESTPMD_PID"
+}
+
+wait_log() {
+	local log=$1 from=$2 ere=$3 end=$((SECONDS + $4)) pid=$5
+	until tail -n +"$((from + 1))" "$log" 2>/dev/null | grep -qE -e "$ere"; do
+		kill -0 "$pid" 2>/dev/null || return 1
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.2
 	done
@@ -147,7 +187,17 @@ testpmd_stat() {
 }
 
 testpmd_stop() {
+	local i
 	[ -n "$TESTPMD_PID" ] || return 0
+	if [ -n "$TESTPMD_IN" ]; then
+		testpmd_cmd quit
+		for ((i = 0; i < 150; i++)); do
+			kill -0 "$TESTPMD_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		exec {TESTPMD_IN}>&-
+		TESTPMD_IN=
+	fi
 	proc_stop "$TESTPMD_PID"
 	wait	# the line stamper, done at the FIFO's end
 	TESTPMD_PID=

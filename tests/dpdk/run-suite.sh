@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run one suite of tests/dpdk/suites on one kernel, exactly as tests/check.sh
-# would, and show its progress: vm/run-vm.sh's steps, the guest's TAP lines
-# and the host side's log as they come, each with the time elapsed.
+# Run one suite (of tests/suites or tests/*/suites, those by hand too) on one
+# kernel, exactly as tests/check.sh would, and show its progress:
+# vm/run-vm.sh's steps, the guest's TAP lines and the host side's log as
+# they come, each with the time elapsed.
 #
 #   run-suite.sh SUITE [-k IMAGE] [-f FLAVOUR] [-o DIR] [-v] [-- RUN-VM-OPTION...]
 #
 #   -k IMAGE    kernel (default: build/out/series/arch/x86/boot/bzImage)
-#   -f FLAVOUR  series, upstream or base (default: the directory under
-#               build/out/ that IMAGE is in, else series)
+#   -f FLAVOUR  the kernel's name in tests/check.sh (series, upstream,
+#               base, ..., debian; default: the directory under build/out/
+#               that IMAGE is in, else series).  A suite whose line names
+#               its own kernel (-k, as Debian's do) boots that one.
 #   -o DIR      output directory (default: build/tests/SUITE-FLAVOUR)
 #   -v          also copy the guest console
 #   extra options after -- go to vm/run-vm.sh (e.g. --env TXONLY_WAIT=60)
@@ -39,21 +42,22 @@ done
 extra=("$@")
 
 [ -f "$kernel" ] || die "no kernel image $kernel"
-kernel=$(realpath "$kernel")
+# build/out/NAME links to a .kbuild-NAME directory (scripts/build-kernel.sh)
 if [ -z "$flavour" ]; then
 	case "$kernel" in
-	*/out/series/*) flavour=series ;;
-	*/out/upstream/*) flavour=upstream ;;
-	*/out/base/*) flavour=base ;;
+	*/out/*/arch/*) flavour=${kernel%%/arch/*} flavour=${flavour##*/} ;;
+	*/.kbuild-*/arch/*) flavour=${kernel%%/arch/*} flavour=${flavour##*/.kbuild-} ;;
 	*) flavour=series ;;
 	esac
 fi
+kernel=$(realpath "$kernel")
 out=${out:-$top/build/tests/$suite-$flavour}
 mkdir -p "$out" && out=$(realpath "$out")
 
 # The suite's line: NAME KERNELS RUN-VM-ARGS... -- SCENARIO [ARG...], split
 # as tests/check.sh does (blanks, '...' and "..." quoting, no expansion).
-line=$(grep -E "^${suite}[[:space:]]" "$here/suites") || die "no suite $suite in $here/suites"
+line=$(cat "$top"/tests/suites "$top"/tests/*/suites | grep -E "^${suite}[[:space:]]") ||
+	die "no suite $suite in tests/suites or tests/*/suites"
 # The suite's fixed UDP ports and pcap path would clash with another run of
 # it on the same machine (tests/check.sh elsewhere, say): give this run
 # free ports and a pcap in its own directory.

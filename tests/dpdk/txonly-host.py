@@ -18,70 +18,14 @@ verdict and the numbers to $VM_OUT/txonly-host.txt for the guest to report.
 
 import argparse
 import os
-import socket
-import struct
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-from hostlib import Sync, file_openers, log, write_result
-
-GOOD = ("frame.len == 64 && eth.dst == 02:00:00:00:00:00 && eth.type == 0x0800"
-        " && ip.version == 4 && ip.hdr_len == 20 && ip.len == 50"
-        " && ip.flags.mf == 0 && ip.frag_offset == 0 && ip.proto == 17"
-        " && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2"
-        " && ip.checksum.status == 1"    # 1: verified good
-        " && udp.srcport == 9 && udp.dstport == 9 && udp.length == 30")
-FRAME_REC = 16 + 64                      # pcap record header + frame
-
-
-def pcap_times(path, limit):
-    """Timestamps (s, host clock) of the first LIMIT records of a pcap."""
-    ts = []
-    with open(path, "rb") as f:
-        hdr = f.read(24)
-        if len(hdr) < 24:
-            return ts, None
-        magic = struct.unpack("<I", hdr[:4])[0]
-        if magic in (0xa1b2c3d4, 0xa1b23c4d):
-            end = "<"
-        else:
-            end = ">"
-        nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
-        linktype = struct.unpack(end + "I", hdr[20:24])[0]
-        rec = struct.Struct(end + "IIII")
-        div = 1e9 if nano else 1e6
-        while len(ts) < limit:
-            h = f.read(16)
-            if len(h) < 16:
-                break
-            sec, frac, incl, _ = rec.unpack(h)
-            ts.append(sec + frac / div)
-            f.seek(incl, 1)
-    return ts, linktype
-
-
-def tshark_count(path, limit):
-    """(all frames, well-formed frames) among the first LIMIT of PATH."""
-    cmd = ["tshark", "-n", "-r", path, "-c", str(limit),
-           "-o", "ip.check_checksum:TRUE", "-q",
-           "-z", "io,stat,0,frame," + GOOD]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    for line in out.splitlines():
-        if "<>" in line:
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            return int(cells[1]), int(cells[3])
-    raise RuntimeError("no io,stat row in tshark output:\n" + out)
-
-
-def tshark_bad(path, limit, n=3):
-    cmd = ["tshark", "-n", "-r", path, "-c", str(limit),
-           "-o", "ip.check_checksum:TRUE", "-Y", "!(%s)" % GOOD,
-           "-T", "fields", "-e", "frame.number", "-e", "frame.len",
-           "-e", "frame.protocols", "-e", "ip.checksum.status"]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-    return out.splitlines()[:n]
+from hostlib import (FRAME_REC, Sync, bind_sink, file_openers, log,
+                     pcap_times, tshark_bad, tshark_count, vm_out,
+                     write_result)
 
 
 def main():
@@ -96,21 +40,12 @@ def main():
     ap.add_argument("--limit", type=int, default=3000000,
                     help="frames to analyse at most")
     a = ap.parse_args()
-    out = os.environ.get("VM_OUT")
-    if not out:
-        sys.exit("VM_OUT is not set: run me through vm/run-vm.sh --host-cmd")
+    out = vm_out()
     sync = Sync(out)
     result = os.path.join(out, "txonly-host.txt")
 
     # The sink: bound, tiny buffer, never read.
-    clash = None
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    try:
-        sink.bind(("127.0.0.1", a.sink))
-    except OSError as e:
-        clash = ("cannot bind 127.0.0.1:%d (%s): another run of this suite?"
-                 % (a.sink, e.strerror))
+    sink, clash = bind_sink(a.sink)
     log("sink on 127.0.0.1:%d, pcap %s, want %d frames"
         % (a.sink, a.pcap, a.min))
 
