@@ -9,7 +9,8 @@
 # stdout: TAP, one test per part that produced its numbers (no timing is
 # judged here).
 #
-# Parts, in this order (BENCH_PARTS picks some):
+# Parts, in this order (BENCH_PARTS picks some; a kernel runs only its
+# own):
 #   scale    bind the 32 scale edus to vfio-pci in steps of 1, 8, 32: time
 #            and /proc/meminfo deltas; cycle 0 is the first binding of the
 #            boot, BENCH_BIND_CYCLES more (default 4) rebind for the time
@@ -19,18 +20,33 @@
 #   data     dpdk-testpmd txonly (NIC A) and io forwarding (A <-> B) packet
 #            rates, per driver: vfio-pci; on the series kernel also
 #            uio_pci_generic and igb_uio; the order rotates with the round
+# and on the modular kernel (the device cdev beside the group), instead:
+#   pa       the physical addresses of a buffer of BENCH_PA_MB MiB of 2 MiB
+#            hugepages, then of 4 KiB pages, through GET_PA on the edu's
+#            cdev against /proc/self/pagemap
+#   iomap    IOMMU_IOAS_MAP and UNMAP of BENCH_IOMAP_MB MiB into an IOAS
+#            the edu is attached to (pinning) and into one without device
+#   cdev     the edu's interrupt latency (vfio MSI), open-to-usable,
+#            config reads and MMIO rate with the device fd from the group,
+#            from the cdev and from the group again (the A/A pass,
+#            "group-aa"); the baseline "group" pass comes before the cdev
+#            pass in odd rounds and after it in even ones
 #
-# Environment (bench/run.sh sets it): KERNEL_FLAVOUR (series or upstream),
-# BENCH_ROUND, BENCH_BIN (vfio-bench), BENCH_IGB_UIO (igb_uio.ko built for
-# the series kernel), BENCH_EDU (the benchmark edu's BDF), sizes
-# BENCH_IRQ_N, BENCH_OPEN_N, BENCH_CFG_N, BENCH_MMIO_REPS, BENCH_MMIO_OPS,
-# BENCH_DP_WINDOW (periods of 1 s measured per testpmd run), BENCH_DP_FLOOR
-# (pps below which a period counts as "no traffic yet").
+# Environment (bench/run.sh sets it): KERNEL_FLAVOUR (series, upstream or
+# modular), BENCH_KERNEL_TAG (the name the results carry, default the
+# flavour; "series-aa" for the A/A run), BENCH_ROUND, BENCH_BIN
+# (vfio-bench), BENCH_IGB_UIO (igb_uio.ko built for the series kernel),
+# BENCH_EDU (the benchmark edu's BDF), sizes BENCH_IRQ_N, BENCH_OPEN_N,
+# BENCH_CFG_N, BENCH_MMIO_REPS, BENCH_MMIO_OPS, BENCH_DP_WINDOW (periods of
+# 1 s measured per testpmd run), BENCH_DP_FLOOR (pps below which a period
+# counts as "no traffic yet"), BENCH_PA_MB, BENCH_PA_REPS, BENCH_IOMAP_MB,
+# BENCH_IOMAP_REPS.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../vm/guest-lib.sh}"
 
 E1000=8086:100e EDU=1234:11e8
 flavour=${KERNEL_FLAVOUR:-}
+ktag=${BENCH_KERNEL_TAG:-$flavour}
 round=${BENCH_ROUND:-1}
 bin=${BENCH_BIN:-$VM_TOP/build/bench/bin/vfio-bench}
 igb=${BENCH_IGB_UIO:-}
@@ -39,14 +55,21 @@ irq_n=${BENCH_IRQ_N:-10000} open_n=${BENCH_OPEN_N:-1000} cfg_n=${BENCH_CFG_N:-10
 mmio_reps=${BENCH_MMIO_REPS:-7} mmio_ops=${BENCH_MMIO_OPS:-2000000}
 bind_cycles=${BENCH_BIND_CYCLES:-4}
 window=${BENCH_DP_WINDOW:-6} floor=${BENCH_DP_FLOOR:-2000}
-parts=" ${BENCH_PARTS:-scale edu data} "
+pa_mb=${BENCH_PA_MB:-256} pa_reps=${BENCH_PA_REPS:-5}
+iomap_mb=${BENCH_IOMAP_MB:-1024} iomap_reps=${BENCH_IOMAP_REPS:-3}
 results=$VM_OUT/results.jsonl
 
 case "$flavour" in
-series) drivers=(vfio-pci uio_pci_generic igb_uio) ;;
-upstream) drivers=(vfio-pci) ;;
-*) echo "Bail out! KERNEL_FLAVOUR must be series or upstream"; exit 2 ;;
+series) drivers=(vfio-pci uio_pci_generic igb_uio) all="scale edu data" ;;
+upstream) drivers=(vfio-pci) all="scale edu data" ;;
+modular) drivers=(vfio-pci) all="pa iomap cdev" ;;
+*) echo "Bail out! KERNEL_FLAVOUR must be series, upstream or modular"; exit 2 ;;
 esac
+# BENCH_PARTS picks among the parts of this kernel.
+parts=" "
+for p in ${BENCH_PARTS:-$all}; do
+	[[ " $all " == *" $p "* ]] && parts+="$p "
+done
 [ -x "$bin" ] || { echo "Bail out! no $bin (bench/run.sh builds it)"; exit 2; }
 : > "$results"
 
@@ -68,7 +91,7 @@ record() {
 		esac
 		n=$((n + 1))
 		case "$line" in *'"error"'*) bad=1 ;; esac
-		printf '{"kernel":"%s","round":%s,%s%s%s\n' "$flavour" "$round" \
+		printf '{"kernel":"%s","round":%s,%s%s%s\n' "$ktag" "$round" \
 			"${DRIVER:+\"driver\":\"$DRIVER\",}" "$TAG" "${line#\{}" >> "$results"
 	done <<< "$out"
 	[ $n -gt 0 ] && [ $bad = 0 ]
@@ -95,7 +118,7 @@ bind_or_report() {
 	return 1
 }
 
-tap_diag "kernel $flavour ($(uname -r)), round $round; $(grep -c ^processor /proc/cpuinfo) CPUs," \
+tap_diag "kernel $ktag ($(uname -r)), round $round; $(grep -c ^processor /proc/cpuinfo) CPUs," \
 	"$(grep HugePages_Total /proc/meminfo | tr -s ' '); clocksource" \
 	"$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 
@@ -157,6 +180,59 @@ if [[ $parts == *" edu "* ]]; then
 	fi
 	DRIVER=
 	pci_unbind "$edu"
+fi
+
+# ---- the device cdev and iommufd (modular kernel) ---------------------------
+cdev_ok=0
+if [[ $parts == *" pa "* || $parts == *" iomap "* || $parts == *" cdev "* ]]; then
+	loaded=$(vfio_pci_load) && [ -n "$loaded" ] && tap_diag "$loaded"
+	if bind_or_report "$edu" vfio-pci "cdev: bind the edu to vfio-pci"; then
+		cdev_ok=1
+		tap_diag "edu $edu: group $(vfio_group_node "$edu" || echo none)," \
+			"cdev $(ls "/sys/bus/pci/devices/$edu/vfio-dev" 2>/dev/null || echo none)," \
+			"$(ls -d /dev/iommu 2>/dev/null || echo 'no /dev/iommu')"
+	else
+		cdev_ok=0
+	fi
+fi
+
+if [[ $parts == *" pa "* ]] && [ "$cdev_ok" = 1 ]; then
+	DRIVER=vfio-pci
+	run_bench "pa: $pa_mb MiB of 2 MiB hugepages, GET_PA and pagemap, $pa_reps times" \
+		pa "$edu" 2m "$pa_mb" "$pa_reps"
+	run_bench "pa: $pa_mb MiB of 4 KiB pages, GET_PA and pagemap, $pa_reps times" \
+		pa "$edu" 4k "$pa_mb" "$pa_reps"
+	DRIVER=
+fi
+
+if [[ $parts == *" iomap "* ]] && [ "$cdev_ok" = 1 ]; then
+	DRIVER=vfio-pci
+	run_bench "iomap: map and unmap $iomap_mb MiB, pinning and not, $iomap_reps times" \
+		iomap "$edu" "$iomap_mb" "$iomap_reps"
+	DRIVER=
+fi
+
+if [[ $parts == *" cdev "* ]] && [ "$cdev_ok" = 1 ]; then
+	DRIVER=vfio-pci
+	if [ $((round % 2)) = 1 ]; then
+		passes=(group cdev group-aa)
+	else
+		passes=(group-aa cdev group)
+	fi
+	for pass in "${passes[@]}"; do
+		TAG="\"pass\":\"$pass\","
+		opt=()
+		[ "$pass" = cdev ] && opt=(--cdev)
+		run_bench "$pass: irq: vfio MSI -> eventfd, $irq_n interrupts" \
+			"${opt[@]}" irq vfio-msi "$edu" "$irq_n"
+		run_bench "$pass: control: vfio open to mapped BAR0, $open_n times" \
+			"${opt[@]}" open vfio "$edu" "$open_n"
+		run_bench "$pass: control: config read, VFIO region and sysfs, $cfg_n each" \
+			"${opt[@]}" cfg "$edu" "$cfg_n"
+		run_bench "$pass: mmio: VFIO and sysfs BAR0 mappings, $mmio_reps x $mmio_ops ops" \
+			"${opt[@]}" mmio "$edu" "$mmio_reps" "$mmio_ops"
+	done
+	TAG= DRIVER=
 fi
 
 # ---- data path: dpdk-testpmd ------------------------------------------------

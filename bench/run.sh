@@ -7,21 +7,31 @@
 #
 #   bench/run.sh [--smoke] [-r ROUNDS] [-o DIR]
 #
-# Builds bench/vfio-bench.c and igb_uio (DPDK's, from dpdk-kmods-dkms,
-# against the series kernel), then runs ROUNDS rounds (default 7); a round
-# is one VM on each kernel, the two in alternating order, each running
-# bench/guest-bench.sh: every part once.  Then bench/report.py prints the
-# table and writes DIR/results.md, DIR/results.json and DIR/ratios.png.
+# Builds bench/vfio-bench.c (against the series' uapi headers) and igb_uio
+# (DPDK's, from dpdk-kmods-dkms, against the series kernel), then runs
+# ROUNDS rounds (default 7).  A round is four VMs, each running
+# bench/guest-bench.sh, every part once: the series kernel, upstream and
+# the series kernel again (the A/A run, "series-aa", whose ratios to the
+# first give the noise floor), the two series runs trading places from
+# round to round (series, upstream, series-aa; then series-aa, upstream,
+# series); then the modular kernel (VFIO, vfio-pci and iommufd as
+# modules, with the device cdev), where the cdev and iommufd parts run.
+# Then bench/report.py prints the table and writes DIR/results.md,
+# DIR/results.json and DIR/ratios.png.
 #
-# --smoke: one round with tiny sizes (a few minutes), into
-# build/bench-smoke; checks that every part produced numbers and prints
-# TAP ("1..N", "ok N - ..."); no timing is judged.  The exit status is 0
-# when every part produced its numbers (with --smoke: when every TAP test
-# passed).
+# --smoke: one round with tiny sizes (a few minutes), without the A/A run
+# (three VMs), into build/bench-smoke; checks that every part produced
+# numbers and prints TAP ("1..N", "ok N - ..."); no timing is judged.  The
+# exit status is 0 when every part produced its numbers (with --smoke:
+# when every TAP test passed).
 #
 # Environment: BENCH_ROUNDS (as -r), BENCH_KERNELS (default
 # build/out/{series,upstream}/arch/x86/boot/bzImage as
-# "SERIES_IMAGE UPSTREAM_IMAGE"), VM_KVM=1 to use KVM.
+# "SERIES_IMAGE UPSTREAM_IMAGE"), BENCH_MODULAR (the modular kernel's
+# build directory, with arch/x86/boot/bzImage and its modules installed in
+# mods/; default build/out/modular), BENCH_PARTS (the parts to run, of
+# bench/guest-bench.sh's; each VM runs those of its kernel), VM_KVM=1 to
+# use KVM.
 set -u
 
 here=$(dirname "$(realpath "$0")")
@@ -48,18 +58,26 @@ if [ $smoke = 1 ]; then
 	rounds=1
 	# Tiny sizes: every part runs, nothing is meant to be precise.
 	sizes=(BENCH_IRQ_N=300 BENCH_OPEN_N=30 BENCH_CFG_N=300 BENCH_MMIO_REPS=2
-		BENCH_MMIO_OPS=100000 BENCH_DP_WINDOW=1 BENCH_BIND_CYCLES=1)
+		BENCH_MMIO_OPS=100000 BENCH_DP_WINDOW=1 BENCH_BIND_CYCLES=1
+		BENCH_PA_MB=16 BENCH_PA_REPS=1 BENCH_IOMAP_MB=16 BENCH_IOMAP_REPS=1)
+	pa_mb=16 aa=0
 	vm_timeout=300
 else
 	out=${out:-build/bench}
 	sizes=(BENCH_IRQ_N=10000 BENCH_OPEN_N=1000 BENCH_CFG_N=10000 BENCH_MMIO_REPS=7
-		BENCH_MMIO_OPS=2000000 BENCH_DP_WINDOW=6 BENCH_BIND_CYCLES=4)
+		BENCH_MMIO_OPS=2000000 BENCH_DP_WINDOW=6 BENCH_BIND_CYCLES=4
+		BENCH_PA_MB=256 BENCH_PA_REPS=5 BENCH_IOMAP_MB=1024 BENCH_IOMAP_REPS=3)
+	pa_mb=256 aa=1
 	vm_timeout=600
 fi
 read -r img_series img_upstream <<< "${BENCH_KERNELS:-build/out/series/arch/x86/boot/bzImage build/out/upstream/arch/x86/boot/bzImage}"
 for img in "$img_series" "$img_upstream"; do
 	[ -f "$img" ] || die "no kernel image $img (make kernel kernel-upstream)"
 done
+modular=${BENCH_MODULAR:-build/out/modular}
+img_modular=$modular/arch/x86/boot/bzImage mods_modular=$modular/mods
+[ -f "$img_modular" ] && ls "$mods_modular"/lib/modules/*/modules.dep >/dev/null 2>&1 ||
+	die "no modular kernel with its modules in $modular (make kernel-modular)"
 mkdir -p "$out" && out=$(realpath "$out")
 rm -rf "$out/runs" "$out"/results.{md,json} "$out/ratios.png"
 mkdir -p "$out/runs" "$out/bin"
@@ -67,8 +85,11 @@ t_start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- tools ------------------------------------------------------------------
+# Against the series' uapi headers (scripts/lib.sh: uapi_headers).
 step "bench: building vfio-bench"
+hdr=$(uapi_headers) || die "cannot install the uapi headers of build/linux"
 gcc -O2 -Wall -Wextra -Werror -pthread -I"$top/tests/lib" \
+	-isystem "$hdr" \
 	-o "$out/bin/vfio-bench" "$here/vfio-bench.c" ||
 	die "vfio-bench does not build"
 
@@ -122,19 +143,39 @@ for slot in 18 19 1a 1b; do
 		fi
 	done
 done
+# The modular kernel's VM: the benchmark edu alone (its parts use nothing
+# else), and the hugepages of the physical address part.
+vm_opts_modular=(-t "$vm_timeout" --hugepages $((pa_mb / 2))
+	--append vfio.enable_unsafe_noiommu_mode=1 --modules "$mods_modular"
+	--edu=addr=0x0f)
 envs=(-e BENCH_BIN="$out/bin/vfio-bench" -e BENCH_IGB_UIO="$out/igb_uio/igb_uio.ko"
 	-e BENCH_EDU=0000:00:0f.0)
 for s in "${sizes[@]}"; do envs+=(-e "$s"); done
+[ -z "${BENCH_PARTS:-}" ] || envs+=(-e BENCH_PARTS="$BENCH_PARTS")
 
 failed=()
 for ((r = 1; r <= rounds; r++)); do
-	if [ $((r % 2)) = 1 ]; then order=(series upstream); else order=(upstream series); fi
+	if [ $aa = 0 ]; then
+		order=(series upstream)
+		[ $((r % 2)) = 1 ] || order=(upstream series)
+	elif [ $((r % 2)) = 1 ]; then
+		order=(series upstream series-aa)
+	else
+		order=(series-aa upstream series)
+	fi
+	order+=(modular)
 	for k in "${order[@]}"; do
-		img=$img_series; [ "$k" = upstream ] && img=$img_upstream
+		flavour=${k%-aa}
+		case $k in
+		upstream) img=$img_upstream opts=("${vm_opts[@]}") ;;
+		modular) img=$img_modular opts=("${vm_opts_modular[@]}") ;;
+		*) img=$img_series opts=("${vm_opts[@]}") ;;
+		esac
 		dir=$out/runs/r$r-$k
 		step "bench: round $r/$rounds, $k"
-		vm/run-vm.sh -k "$img" -o "$dir" -n "bench r$r $k" "${vm_opts[@]}" \
-			-e KERNEL_FLAVOUR="$k" -e BENCH_ROUND="$r" "${envs[@]}" \
+		vm/run-vm.sh -k "$img" -o "$dir" -n "bench r$r $k" "${opts[@]}" \
+			-e KERNEL_FLAVOUR="$flavour" -e BENCH_KERNEL_TAG="$k" \
+			-e BENCH_ROUND="$r" "${envs[@]}" \
 			-- "$here/guest-bench.sh" 2>&1 | sed 's/^/    /'
 		rc=${PIPESTATUS[0]}
 		grep -E '^(not ok|# )' "$dir/scenario.log" 2>/dev/null | grep -v '^# *$' | sed 's/^/    /' | head -n 40
@@ -150,6 +191,8 @@ cat > "$out/meta.json" <<EOF
  "dpdk": "$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)",
  "kernel_series": "$(cat "$kdir/include/config/kernel.release")",
  "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; 2 e1000 (UDP loop), 33 edu",
+ "vm_modular": "q35, TCG, 2 vCPUs, 2 GiB, $((pa_mb / 2)) hugepages; 1 edu",
+ "aa": $aa,
  "failed_runs": [$(for f in "${failed[@]}"; do printf '"%s",' "$f"; done | sed 's/,$//')]}
 EOF
 report_args=("$out")

@@ -39,6 +39,33 @@
  *	the first device, then the next 7, then the next 24), with
  *	/proc/meminfo read around each step; then unbind them all.
  *
+ *   vfio-bench pa BDF 2m|4k MIB REPS
+ *	Learning the physical addresses of a buffer of MIB MiB, of 2 MiB
+ *	hugepages or of 4 KiB pages, populated: BDF's cdev is bound to an
+ *	iommufd and attached to an IOAS, the buffer mapped into it (pinned),
+ *	then REPS times, in rotating order: /proc/self/pagemap read as
+ *	DPDK's rte_mem_virt2phy() reads it, one 8-byte pread per page (per
+ *	hugepage; the file is opened once, untimed, where DPDK opens it for
+ *	every page); IOMMU_IOAS_NOIOMMU_GET_PA once per page (hugepage), its
+ *	length limited to the page; and GET_PA once per physically
+ *	contiguous run (the length it returns).  The three must give the
+ *	same address for every page, or the command fails.
+ *
+ *   vfio-bench iomap BDF MIB REPS
+ *	IOMMU_IOAS_MAP and IOMMU_IOAS_UNMAP of a populated buffer of MIB MiB
+ *	of 4 KiB pages, REPS times, into an IOAS that BDF (on its cdev) is
+ *	attached to, which pins every page, and into an IOAS without a
+ *	device, which pins nothing (VmPin is checked for both), in
+ *	alternating order.
+ *
+ * Option, before the command: --cdev.  irq (vfio-msi, vfio-intx), open
+ * vfio, cfg and mmio then get the device fd from the device cdev
+ * (/dev/vfio/devices/noiommu-vfioN, or vfioN) instead of the group: open
+ * it and /dev/iommu, VFIO_DEVICE_BIND_IOMMUFD, IOMMU_IOAS_ALLOC,
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT (for open, all of it timed, then BAR0's
+ * region info, mmap and the ID read as on the group path).  Their lines
+ * say which ("via": "group" or "cdev").
+ *
  * Exit status: 0 on success, 1 when something failed (the reason is on
  * stderr and in an "error" key).
  */
@@ -49,6 +76,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/iommufd.h>
 #include <linux/vfio.h>
 #include <pthread.h>
 #include <sched.h>
@@ -75,6 +103,16 @@
 #define EDU_IRQ_BIT	0x1
 
 #define CFG_PROBE	0x08	/* class code and revision: not virtualized */
+
+#define SZ_2M		(2ul << 20)
+
+/* Device fds from the cdev and an iommufd rather than from the group. */
+static int use_cdev;
+
+static const char *via(void)
+{
+	return use_cdev ? "cdev" : "group";
+}
 
 static const char *prog_cmd = "?";
 
@@ -136,19 +174,45 @@ static void pin_cpu(int cpu)
 /* ---- devices ------------------------------------------------------- */
 
 struct vfio_dev {
-	int container, group, device;
+	int container;		/* on the cdev path: the iommufd */
+	int group;		/* -1 on the cdev path */
+	int device;
+	uint32_t ioas;		/* cdev path: the IOAS the device is attached to */
 	volatile uint32_t *bar;
 	size_t bar_size;
 	off_t cfg_off;
 };
 
-/* The sequence a VFIO user runs, up to a mapped BAR0; 0 or -errno. */
-static int vfio_open(const char *node, const char *bdf, struct vfio_dev *d,
-		     const char **step)
+static void vfio_dev_init(struct vfio_dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->container = d->group = d->device = -1;
+}
+
+/* The last steps of both paths: BAR0's region info and its mapping. */
+static int bar0_map(struct vfio_dev *d, const char **step)
 {
 	struct vfio_region_info reg = { .argsz = sizeof(reg) };
 	void *p;
 
+	*step = "VFIO_DEVICE_GET_REGION_INFO(BAR0)";
+	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(d->device, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		return -errno;
+	*step = "mmap BAR0";
+	p = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 d->device, reg.offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	d->bar = p;
+	d->bar_size = reg.size;
+	return 0;
+}
+
+/* The sequence a VFIO user runs, up to a mapped BAR0; 0 or -errno. */
+static int vfio_open(const char *node, const char *bdf, struct vfio_dev *d,
+		     const char **step)
+{
 	*step = "open /dev/vfio/vfio";
 	d->container = open("/dev/vfio/vfio", O_RDWR);
 	if (d->container < 0)
@@ -167,33 +231,81 @@ static int vfio_open(const char *node, const char *bdf, struct vfio_dev *d,
 	d->device = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
 	if (d->device < 0)
 		return -errno;
-	*step = "VFIO_DEVICE_GET_REGION_INFO(BAR0)";
-	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
-	if (ioctl(d->device, VFIO_DEVICE_GET_REGION_INFO, &reg))
+	return bar0_map(d, step);
+}
+
+/*
+ * The cdev path up to an attached device: open the cdev and /dev/iommu,
+ * bind, allocate an IOAS and attach to it; 0 or -errno.
+ */
+static int cdev_attach(const char *node, struct vfio_dev *d, const char **step)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+	*step = "open cdev";
+	d->device = open(node, O_RDWR);
+	if (d->device < 0)
 		return -errno;
-	*step = "mmap BAR0";
-	p = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 d->device, reg.offset);
-	if (p == MAP_FAILED)
+	*step = "open /dev/iommu";
+	d->container = open("/dev/iommu", O_RDWR);
+	if (d->container < 0)
 		return -errno;
-	d->bar = p;
-	d->bar_size = reg.size;
+	*step = "VFIO_DEVICE_BIND_IOMMUFD";
+	bind.iommufd = d->container;
+	if (ioctl(d->device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return -errno;
+	*step = "IOMMU_IOAS_ALLOC";
+	if (ioctl(d->container, IOMMU_IOAS_ALLOC, &alloc))
+		return -errno;
+	d->ioas = alloc.out_ioas_id;
+	*step = "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+	attach.pt_id = d->ioas;
+	if (ioctl(d->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		return -errno;
 	return 0;
+}
+
+/* Either path, as use_cdev says, up to a mapped BAR0; 0 or -errno. */
+static int dev_open(const char *node, const char *bdf, struct vfio_dev *d,
+		    const char **step)
+{
+	int r;
+
+	vfio_dev_init(d);
+	if (!use_cdev)
+		return vfio_open(node, bdf, d, step);
+	r = cdev_attach(node, d, step);
+	return r ? r : bar0_map(d, step);
 }
 
 static void vfio_close(struct vfio_dev *d)
 {
-	munmap((void *)d->bar, d->bar_size);
-	close(d->device);
-	close(d->group);
-	close(d->container);
+	if (d->bar)
+		munmap((void *)d->bar, d->bar_size);
+	if (d->device >= 0)
+		close(d->device);
+	if (d->group >= 0)
+		close(d->group);
+	if (d->container >= 0)
+		close(d->container);
+	vfio_dev_init(d);
 }
 
-/* The group node of BDF, /dev/vfio/noiommu-N (or /dev/vfio/N), into node. */
-static void group_node(const char *bdf, char *node, size_t len)
+/*
+ * The node the device fd comes from: the group's, /dev/vfio/noiommu-N (or
+ * /dev/vfio/N), or with --cdev the device's cdev.
+ */
+static void dev_node(const char *bdf, char *node, size_t len)
 {
-	if (vu_group_node(bdf, node, len))
+	if (use_cdev) {
+		if (vu_cdev_node(bdf, node, len))
+			fail("%s has no VFIO device cdev (not bound to vfio-pci, "
+			     "or a kernel without VFIO_DEVICE_CDEV?)", bdf);
+	} else if (vu_group_node(bdf, node, len)) {
 		fail("%s has no VFIO group node (not bound to vfio-pci?)", bdf);
+	}
 }
 
 static void vfio_open_or_die(const char *bdf, struct vfio_dev *d)
@@ -203,8 +315,8 @@ static void vfio_open_or_die(const char *bdf, struct vfio_dev *d)
 	const char *step;
 	int r;
 
-	group_node(bdf, node, sizeof(node));
-	r = vfio_open(node, bdf, d, &step);
+	dev_node(bdf, node, sizeof(node));
+	r = dev_open(node, bdf, d, &step);
 	if (r)
 		fail("%s: %s: %s", bdf, step, strerror(-r));
 	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
@@ -419,7 +531,7 @@ static void uio_intx_enable(int cfg_fd)
 static int cmd_irq(const char *mech, const char *bdf, long count)
 {
 	enum { VFIO_MSI, VFIO_INTX, UIO } m;
-	struct vfio_dev d = { 0 };
+	struct vfio_dev d;
 	volatile uint32_t *bar;
 	char node[300], path[PATH_MAX], aff[16] = "";
 	uint64_t *lat, irqs0, irqs1, t0;
@@ -438,6 +550,7 @@ static int cmd_irq(const char *mech, const char *bdf, long count)
 	else
 		fail("unknown mechanism %s", mech);
 
+	vfio_dev_init(&d);
 	pin_cpu(0);
 	if (m == UIO) {
 		uio_node(bdf, node, sizeof(node));
@@ -524,10 +637,10 @@ static int cmd_irq(const char *mech, const char *bdf, long count)
 	}
 	irqs1 = irq_count(irq);
 
-	printf("{\"test\":\"irq\",\"mech\":\"%s\",\"bdf\":\"%s\",\"irq\":%d,"
-	       "\"affinity\":\"%s\",\"reenable\":\"%s\",\"raised\":%ld,"
-	       "\"delivered\":%" PRIu64 ",", mech, bdf, irq, aff, reenable,
-	       warm + count, irqs1 - irqs0);
+	printf("{\"test\":\"irq\",\"mech\":\"%s\",\"via\":\"%s\",\"bdf\":\"%s\","
+	       "\"irq\":%d,\"affinity\":\"%s\",\"reenable\":\"%s\",\"raised\":%ld,"
+	       "\"delivered\":%" PRIu64 ",", mech, m == UIO ? "uio" : via(), bdf,
+	       irq, aff, reenable, warm + count, irqs1 - irqs0);
 	print_stats("latency_ns", lat, count);
 	printf("}\n");
 	fflush(stdout);
@@ -547,7 +660,7 @@ static int cmd_open(const char *mech, const char *bdf, long count)
 	if (!setup || !teardown)
 		fail("out of memory");
 	if (vfio) {
-		group_node(bdf, node, sizeof(node));
+		dev_node(bdf, node, sizeof(node));
 	} else if (!strcmp(mech, "uio")) {
 		uio_node(bdf, node, sizeof(node));
 		size = resource0_size(bdf);
@@ -566,7 +679,7 @@ static int cmd_open(const char *mech, const char *bdf, long count)
 			int r;
 
 			t0 = now_ns();
-			r = vfio_open(node, bdf, &d, &step);
+			r = dev_open(node, bdf, &d, &step);
 			if (r)
 				fail("%s: %s: %s", bdf, step, strerror(-r));
 			id = d.bar[EDU_ID / 4];
@@ -601,7 +714,8 @@ static int cmd_open(const char *mech, const char *bdf, long count)
 		setup[i] = t1 - t0;
 		teardown[i] = t2 - t1;
 	}
-	printf("{\"test\":\"open\",\"mech\":\"%s\",\"bdf\":\"%s\",", mech, bdf);
+	printf("{\"test\":\"open\",\"mech\":\"%s\",\"via\":\"%s\",\"bdf\":\"%s\",",
+	       mech, vfio ? via() : "uio", bdf);
 	print_stats("setup_ns", setup, count);
 	putchar(',');
 	print_stats("teardown_ns", teardown, count);
@@ -643,7 +757,8 @@ static int cmd_cfg(const char *bdf, long count)
 		v[i] = t1 - t0;
 		s[i] = t2 - t1;
 	}
-	printf("{\"test\":\"cfg\",\"bdf\":\"%s\",\"offset\":%d,", bdf, CFG_PROBE);
+	printf("{\"test\":\"cfg\",\"via\":\"%s\",\"bdf\":\"%s\",\"offset\":%d,",
+	       via(), bdf, CFG_PROBE);
 	print_stats("vfio_ns", v, count);
 	putchar(',');
 	print_stats("sysfs_ns", s, count);
@@ -713,7 +828,8 @@ static int cmd_mmio(const char *bdf, int reps, long ops)
 			sw[i] = mmio_rate(sys, ops, 1);
 		}
 	}
-	printf("{\"test\":\"mmio\",\"bdf\":\"%s\",\"ops\":%ld,", bdf, ops);
+	printf("{\"test\":\"mmio\",\"via\":\"%s\",\"bdf\":\"%s\",\"ops\":%ld,",
+	       via(), bdf, ops);
 	print_rates("vfio_read_ops_s", vr, reps);
 	putchar(',');
 	print_rates("sysfs_read_ops_s", sr, reps);
@@ -858,6 +974,330 @@ static int cmd_bind(const char *drv, const char *steps_arg, char **bdfs, int n)
 	return 0;
 }
 
+/* ---- pa, iomap: iommufd and the cdev -------------------------------- */
+
+/* BDF's cdev bound to a new iommufd and attached to a new IOAS, or die. */
+static void cdev_attach_or_die(const char *bdf, struct vfio_dev *d)
+{
+	char node[PATH_MAX];
+	const char *step;
+	int r;
+
+	use_cdev = 1;
+	dev_node(bdf, node, sizeof(node));
+	vfio_dev_init(d);
+	r = cdev_attach(node, d, &step);
+	if (r)
+		fail("%s: %s: %s", node, step, strerror(-r));
+}
+
+static int ioas_alloc(int iommufd, uint32_t *id)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &a))
+		return -errno;
+	*id = a.out_ioas_id;
+	return 0;
+}
+
+static int ioas_map(int iommufd, uint32_t ioas, void *va, size_t len,
+		    uint64_t *iova)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_MAP, &m))
+		return -errno;
+	*iova = m.iova;
+	return 0;
+}
+
+static int ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, size_t len)
+{
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = len,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &u) ? -errno : 0;
+}
+
+/* GET_PA of @iova; *len in: the most to scan (0: all), out: contiguous */
+static int get_pa(int iommufd, uint32_t ioas, uint64_t iova, uint64_t *len,
+		  uint64_t *pa)
+{
+	struct iommu_ioas_noiommu_get_pa g = {
+		.size = sizeof(g),
+		.ioas_id = ioas,
+		.iova = iova,
+		.length = *len,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_NOIOMMU_GET_PA, &g))
+		return -errno;
+	*len = g.length;
+	*pa = g.out_phys;
+	return 0;
+}
+
+/* A populated anonymous buffer, of 2 MiB hugepages if @huge. */
+static uint8_t *buffer(size_t bytes, int huge)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB : 0),
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		fail("mmap of %zu MiB%s: %s", bytes >> 20,
+		     huge ? " of hugepages (vm.nr_hugepages?)" : "",
+		     strerror(errno));
+	memset(p, 0x5a, bytes);
+	return p;
+}
+
+/*
+ * The physical address of @va from /proc/self/pagemap, open as @fd, read
+ * as DPDK's rte_mem_virt2phy() reads it: the 8-byte entry of the 4 KiB
+ * page that holds @va (of a hugepage too), its PFN, the offset added.
+ */
+static uint64_t pagemap_pa(int fd, const void *va, long psz)
+{
+	uintptr_t a = (uintptr_t)va;
+	uint64_t ent, pfn;
+
+	if (pread(fd, &ent, sizeof(ent), a / psz * sizeof(ent)) != sizeof(ent))
+		fail("pagemap read at %p: %s", va, strerror(errno));
+	pfn = ent & ((1ull << 55) - 1);
+	if (!(ent & (1ull << 63)) || !pfn)
+		fail("pagemap: %p not present or no PFN (entry %#" PRIx64
+		     "; CAP_SYS_ADMIN?)", va, ent);
+	return pfn * psz + a % psz;
+}
+
+static void print_ns_list(const char *name, uint64_t *v, int n)
+{
+	printf("\"%s\":[", name);
+	for (int i = 0; i < n; i++)
+		printf("%s%" PRIu64, i ? "," : "", v[i]);
+	printf("]");
+}
+
+static int cmd_pa(const char *bdf, const char *kind, long mib, int reps)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	int huge = !strcmp(kind, "2m");
+	size_t bytes = (size_t)mib << 20, unit = huge ? SZ_2M : (size_t)psz;
+	size_t n = bytes / unit, runs = 0;
+	uint64_t *pm, *gp, *gr, *t_pm, *t_gp, *t_gr, iova = 0, t0, map_ns;
+	struct vfio_dev d;
+	uint8_t *buf;
+	int fd;
+
+	if (!huge && strcmp(kind, "4k"))
+		fail("unknown page kind %s (2m or 4k)", kind);
+	if (!n || bytes % unit)
+		fail("%ld MiB is no whole number of %zu-byte pages", mib, unit);
+	pm = calloc(n, sizeof(*pm));
+	gp = calloc(n, sizeof(*gp));
+	gr = calloc(n, sizeof(*gr));
+	t_pm = calloc(reps, sizeof(*t_pm));
+	t_gp = calloc(reps, sizeof(*t_gp));
+	t_gr = calloc(reps, sizeof(*t_gr));
+	if (!pm || !gp || !gr || !t_pm || !t_gp || !t_gr)
+		fail("out of memory");
+
+	buf = buffer(bytes, huge);
+	cdev_attach_or_die(bdf, &d);
+	t0 = now_ns();
+	if (ioas_map(d.container, d.ioas, buf, bytes, &iova))
+		fail("IOMMU_IOAS_MAP of %ld MiB: %s", mib, strerror(errno));
+	map_ns = now_ns() - t0;
+	/* opened once, outside the timing: DPDK opens it for every page */
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		fail("/proc/self/pagemap: %s", strerror(errno));
+	pin_cpu(0);
+
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < 3; k++) {
+			/* rotate which of the three goes first */
+			int which = (k + r) % 3;
+			uint64_t len, pa;
+			size_t i;
+
+			t0 = now_ns();
+			switch (which) {
+			case 0:
+				for (i = 0; i < n; i++)
+					pm[i] = pagemap_pa(fd, buf + i * unit, psz);
+				t_pm[r] = now_ns() - t0;
+				break;
+			case 1:
+				for (i = 0; i < n; i++) {
+					len = unit;
+					if (get_pa(d.container, d.ioas, iova + i * unit,
+						   &len, &pa))
+						fail("GET_PA of page %zu: %s", i,
+						     strerror(errno));
+					if (len != unit)
+						fail("GET_PA of page %zu: length %" PRIu64
+						     ", asked for %zu", i, len, unit);
+					gp[i] = pa;
+				}
+				t_gp[r] = now_ns() - t0;
+				break;
+			default:
+				runs = 0;
+				for (i = 0; i < n; ) {
+					len = (n - i) * unit;
+					if (get_pa(d.container, d.ioas, iova + i * unit,
+						   &len, &pa))
+						fail("GET_PA at page %zu: %s", i,
+						     strerror(errno));
+					if (!len || len % unit || len > (n - i) * unit)
+						fail("GET_PA at page %zu: length %" PRIu64,
+						     i, len);
+					for (size_t j = 0; j < len / unit; j++)
+						gr[i + j] = pa + j * unit;
+					i += len / unit;
+					runs++;
+				}
+				t_gr[r] = now_ns() - t0;
+				break;
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			if (pm[i] != gp[i] || pm[i] != gr[i])
+				fail("page %zu of %zu: pagemap %#" PRIx64
+				     ", GET_PA per page %#" PRIx64
+				     ", GET_PA per run %#" PRIx64, i, n, pm[i],
+				     gp[i], gr[i]);
+	}
+
+	printf("{\"test\":\"pa\",\"via\":\"cdev\",\"bdf\":\"%s\",\"kind\":\"%s\","
+	       "\"bytes\":%zu,\"unit\":%zu,\"units\":%zu,\"runs\":%zu,"
+	       "\"match\":true,\"map_ns\":%" PRIu64 ",", bdf, kind, bytes, unit,
+	       n, runs, map_ns);
+	print_ns_list("pagemap_ns", t_pm, reps);
+	putchar(',');
+	print_ns_list("getpa_page_ns", t_gp, reps);
+	putchar(',');
+	print_ns_list("getpa_run_ns", t_gr, reps);
+	printf("}\n");
+
+	close(fd);
+	if (ioas_unmap(d.container, d.ioas, iova, bytes))
+		fail("IOMMU_IOAS_UNMAP: %s", strerror(errno));
+	vfio_close(&d);
+	munmap(buf, bytes);
+	return 0;
+}
+
+/* VmPin of this process in kB */
+static long vm_pinned_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		fail("/proc/self/status: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	if (kb < 0)
+		fail("no VmPin in /proc/self/status");
+	return kb;
+}
+
+static int cmd_iomap(const char *bdf, long mib, int reps)
+{
+	size_t bytes = (size_t)mib << 20;
+	uint64_t *pmap = calloc(reps, sizeof(uint64_t));
+	uint64_t *punmap = calloc(reps, sizeof(uint64_t));
+	uint64_t *nmap = calloc(reps, sizeof(uint64_t));
+	uint64_t *nunmap = calloc(reps, sizeof(uint64_t));
+	long pin0, pinned_kb = 0, plain_kb = 0;
+	struct vfio_dev d;
+	uint32_t plain = 0;
+	uint8_t *buf;
+
+	if (!pmap || !punmap || !nmap || !nunmap)
+		fail("out of memory");
+	if (mib <= 0)
+		fail("size %ld MiB", mib);
+	buf = buffer(bytes, 0);
+	cdev_attach_or_die(bdf, &d);
+	if (ioas_alloc(d.container, &plain))
+		fail("IOMMU_IOAS_ALLOC: %s", strerror(errno));
+	pin_cpu(0);
+	pin0 = vm_pinned_kb();
+
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			/* alternate which IOAS goes first */
+			int pinning = (k + r) % 2 == 0;
+			uint32_t ioas = pinning ? d.ioas : plain;
+			uint64_t iova = 0, t0, t1, t2;
+			long kb;
+
+			t0 = now_ns();
+			if (ioas_map(d.container, ioas, buf, bytes, &iova))
+				fail("IOMMU_IOAS_MAP of %ld MiB into the IOAS %s: %s",
+				     mib, pinning ? "with the device" :
+				     "without a device", strerror(errno));
+			t1 = now_ns();
+			kb = vm_pinned_kb() - pin0;
+			t2 = now_ns();
+			if (ioas_unmap(d.container, ioas, iova, bytes))
+				fail("IOMMU_IOAS_UNMAP: %s", strerror(errno));
+			if (pinning) {
+				pmap[r] = t1 - t0;
+				punmap[r] = now_ns() - t2;
+				pinned_kb = kb;
+				if (kb < (long)(bytes >> 10))
+					fail("mapped %ld MiB into the IOAS with a "
+					     "no-IOMMU device: VmPin grew by %ld kB",
+					     mib, kb);
+			} else {
+				nmap[r] = t1 - t0;
+				nunmap[r] = now_ns() - t2;
+				plain_kb = kb;
+				if (kb)
+					fail("mapped %ld MiB into an IOAS without a "
+					     "device: VmPin grew by %ld kB", mib, kb);
+			}
+			if (vm_pinned_kb() != pin0)
+				fail("VmPin %ld kB after unmap, %ld kB before map",
+				     vm_pinned_kb(), pin0);
+		}
+	}
+
+	printf("{\"test\":\"iomap\",\"via\":\"cdev\",\"bdf\":\"%s\",\"bytes\":%zu,"
+	       "\"vmpin_kb_pinning\":%ld,\"vmpin_kb_plain\":%ld,", bdf, bytes,
+	       pinned_kb, plain_kb);
+	print_ns_list("pinning_map_ns", pmap, reps);
+	putchar(',');
+	print_ns_list("pinning_unmap_ns", punmap, reps);
+	putchar(',');
+	print_ns_list("plain_map_ns", nmap, reps);
+	putchar(',');
+	print_ns_list("plain_unmap_ns", nunmap, reps);
+	printf("}\n");
+	vfio_close(&d);
+	munmap(buf, bytes);
+	return 0;
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 static void usage(void)
@@ -867,13 +1307,21 @@ static void usage(void)
 		"       vfio-bench open vfio|uio BDF COUNT\n"
 		"       vfio-bench cfg BDF COUNT\n"
 		"       vfio-bench mmio BDF REPS OPS\n"
-		"       vfio-bench bind DRIVER STEPS BDF...\n");
+		"       vfio-bench bind DRIVER STEPS BDF...\n"
+		"       vfio-bench pa BDF 2m|4k MIB REPS\n"
+		"       vfio-bench iomap BDF MIB REPS\n"
+		"option, before irq, open, cfg and mmio: --cdev\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && !strcmp(argv[1], "--cdev")) {
+		use_cdev = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2)
 		usage();
 	prog_cmd = argv[1];
@@ -889,6 +1337,12 @@ int main(int argc, char **argv)
 		return cmd_mmio(argv[2], atoi(argv[3]), atol(argv[4]));
 	if (!strcmp(argv[1], "bind") && argc >= 5)
 		return cmd_bind(argv[2], argv[3], argv + 4, argc - 4);
+	if (!strcmp(argv[1], "pa") && argc == 6 && atol(argv[4]) > 0 &&
+	    atoi(argv[5]) > 0)
+		return cmd_pa(argv[2], argv[3], atol(argv[4]), atoi(argv[5]));
+	if (!strcmp(argv[1], "iomap") && argc == 5 && atol(argv[3]) > 0 &&
+	    atoi(argv[4]) > 0)
+		return cmd_iomap(argv[2], atol(argv[3]), atoi(argv[4]));
 	usage();
 	return 2;
 }
