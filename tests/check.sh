@@ -8,7 +8,9 @@
 # Suites come from tests/suites (and tests/*/suites), expectations from
 # tests/expect (and tests/*/expect); both files describe their format.
 # Each suite runs in its own VM (vm/run-vm.sh), one after the other, on the
-# kernels its line names: series, upstream, base, modular and debug.  debug
+# kernels its line names: series, upstream, base, modular, cdev and debug.
+# cdev is the series with the VFIO device cdev alone (VFIO_GROUP=n,
+# config/cdev.config), judged by the series column of tests/expect.  debug
 # is the series kernel with the kernel's checkers on (config/debug.config:
 # KASAN, UBSAN, lockdep, kmemleak, ...), where the reliability suites run
 # (tests/faults, tests/fuzz); like modular it is judged by the series
@@ -46,12 +48,12 @@ top=$(dirname "$here")
 . "$top/scripts/lib.sh"
 cd "$top" || exit 2
 
-ALL_KERNELS=(series upstream base modular debug debian)
+ALL_KERNELS=(series upstream base modular cdev debug debian)
 
 usage() {
 	cat <<EOF
 usage: $0 [-k KERNELS] [-s GLOB]... [-o DIR] [-i DIR] [-v] [-l]
-  -k, --kernels LIST  comma-separated kernels to run (default: series,upstream,base,modular,debug,debian)
+  -k, --kernels LIST  comma-separated kernels to run (default: series,upstream,base,modular,cdev,debug,debian)
   -s, --suite GLOB    run only suites whose name matches GLOB (repeatable)
   -o, --out DIR       results directory (default: build/check)
   -i, --images DIR    kernels are DIR/KERNEL/arch/x86/boot/bzImage (default: build/out)
@@ -83,7 +85,7 @@ done
 for k in "${kernels[@]}"; do
 	case " ${ALL_KERNELS[*]} " in
 	*" $k "*) ;;
-	*) echo "check: unknown kernel $k (series, upstream, base, modular, debug, debian)" >&2; exit 2 ;;
+	*) echo "check: unknown kernel $k (series, upstream, base, modular, cdev, debug, debian)" >&2; exit 2 ;;
 	esac
 done
 
@@ -162,7 +164,7 @@ expected() {
 		# shellcheck disable=SC2053
 		[[ $row == ${X_GLOB[i]} ]] || continue
 		case "$k" in
-		series|modular|debug|debian) e=${X_S[i]} ;;
+		series|modular|cdev|debug|debian) e=${X_S[i]} ;;
 		upstream) e=${X_U[i]} ;;
 		base) e=${X_B[i]} ;;
 		esac
@@ -271,7 +273,7 @@ for k in "${kernels[@]}"; do
 done
 step "check: ${#S_NAME[@]} suites registered, $runs runs on ${kernels[*]}"
 
-run_n=0 RAN=()
+run_n=0 RAN=() RUN_SECS=()
 for k in "${kernels[@]}"; do
 	img=$images/$k/arch/x86/boot/bzImage
 	[ "$k" = debian ] && img=build/debian/amd64/vmlinuz
@@ -293,10 +295,12 @@ for k in "${kernels[@]}"; do
 		v=(); [ $verbose = 1 ] && v=(-v)
 		# A kernel built with modules brings them (scripts/build-kernel.sh).
 		m=(); [ -d "$images/$k/mods/lib/modules" ] && m=(--modules "$images/$k/mods")
+		t_run=$(date +%s)
 		vm/run-vm.sh -k "$img" -o "$dir" -n "$k/$suite" \
 			--env KERNEL_FLAVOUR="$k" "${m[@]}" "${v[@]}" "${WORDS[@]}" 2>&1 |
 			sed 's/^/    /'
 		rc=${PIPESTATUS[0]}
+		RUN_SECS+=("$(($(date +%s) - t_run)) $k/$suite")
 		collect "$k" "$suite" "$dir" "$rc"
 	done
 done
@@ -320,21 +324,28 @@ if [[ " ${kernels[*]} " == *" series "* ]] && selected build-matrix; then
 fi
 
 # ---- Benchmark smoke run ------------------------------------------------
-# bench/run.sh needs both kernels and host-side builds, so it is no suite
-# line: it runs one short round on series and upstream, and each VM's TAP
-# (one test per part that produced numbers) lands in its kernel's column.
+# bench/run.sh needs three kernels and host-side builds, so it is no suite
+# line: it runs one short round on series, upstream and modular, and each
+# VM's TAP (one test per part that produced numbers) lands in its
+# kernel's column.  The modular VM runs other parts (the device cdev's
+# rows): they are rows of their own, bench-smoke-cdev.
 if selected bench-smoke && [[ " ${kernels[*]} " == *" series "* ]]; then
-	S_NAME+=(bench-smoke) S_KERNELS+=(",series,upstream,") S_CMD+=("bench/run.sh --smoke") S_FILE+=(bench)
+	S_NAME+=(bench-smoke bench-smoke-cdev) S_KERNELS+=(",series,upstream," ",modular,")
+	S_CMD+=("bench/run.sh --smoke" "bench/run.sh --smoke") S_FILE+=(bench bench)
 	step "check: bench-smoke"
+	t_run=$(date +%s)
 	bench/run.sh --smoke -o "$out/bench-smoke" 2>&1 | sed 's/^/    /'
-	for k in series upstream; do
+	RUN_SECS+=("$(($(date +%s) - t_run)) bench-smoke")
+	for k in series upstream modular; do
 		[[ " ${kernels[*]} " == *" $k "* ]] || continue
+		suite=bench-smoke
+		[ $k = modular ] && suite=bench-smoke-cdev
 		d=$out/bench-smoke/runs/r1-$k
 		case $(cat "$d/status" 2>/dev/null) in
 		pass) rc=0 ;; fail) rc=1 ;; timeout) rc=3 ;; splat) rc=4 ;; *) rc=5 ;;
 		esac
 		RAN+=("bench-smoke/runs/r1-$k")
-		collect "$k" bench-smoke "$d" "$rc"
+		collect "$k" "$suite" "$d" "$rc"
 	done
 fi
 
@@ -421,6 +432,33 @@ reliability() {
 	fi
 }
 
+# ---- Times --------------------------------------------------------------
+# How long the build steps of the make that ran this check took
+# (scripts/timed.sh notes them in build/times.txt; BUILD_START: when that
+# make began), and the runs of this check, the slowest first.
+time_summary() {
+	local end name secs rc line steps= total=0 n=0
+	if [ -n "${BUILD_START:-}" ] && [ -f build/times.txt ]; then
+		while read -r end name secs rc; do
+			[ "$end" -ge "$BUILD_START" ] 2>/dev/null || continue
+			[ "$rc" = 0 ] && rc= || rc=" (exit $rc)"
+			steps+=" $name ${secs}s$rc,"
+		done < build/times.txt
+	fi
+	echo "Times:"
+	[ -n "${BUILD_START:-}" ] &&
+		echo "  this make:  $(($(date +%s) - BUILD_START)) s in all"
+	[ -n "$steps" ] && echo "  build steps:${steps%,}"
+	for line in "${RUN_SECS[@]}"; do
+		total=$((total + ${line%% *})) n=$((n + 1))
+	done
+	echo "  runs:       $n in $total s${RUN_SECS[*]:+; the slowest:}"
+	[ $n = 0 ] || printf '%s\n' "${RUN_SECS[@]}" | sort -rn | head -n 12 |
+		while read -r secs name; do
+			printf '    %5d s  %s\n' "$secs" "$name"
+		done
+}
+
 # ---- Table --------------------------------------------------------------
 # Rows of suites that never ran anywhere (all images missing) still get
 # their (vm) row.
@@ -497,6 +535,8 @@ done
 	done
 	echo
 	reliability | tee "$out/reliability.txt"
+	echo
+	time_summary
 	# The failures last, where the tail of a long log shows them.
 	if [ ${#notes[@]} -gt 0 ]; then
 		echo

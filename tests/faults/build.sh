@@ -7,7 +7,10 @@
 #	tests/faults/build.sh [OUTDIR]		(default build/faults)
 #
 # tests/faults/*.c and tests/fuzz/*.c become OUTDIR/NAME.  Only what is
-# older than its source (or tests/lib/vfio-util.h) is rebuilt.
+# older than its source (or tests/lib/vfio-util.h) is rebuilt.  They are
+# built against the uapi headers of the series (build/linux; scripts/lib.sh:
+# uapi_headers): the host's are older than the ioctls of iommufd and the
+# device cdev that the fuzzer calls.
 # tests/check.sh runs this before the suites, tests/fuzz/run.sh
 # ("make fuzz") too.
 set -eu
@@ -18,7 +21,8 @@ out=${1:-$top/build/faults}
 lib=$top/tests/lib
 mkdir -p "$out"
 
-CFLAGS="-O2 -g -Wall -Wextra -Werror"
+hdr=$(uapi_headers) || die "cannot install the uapi headers of build/linux"
+CFLAGS="-O2 -g -Wall -Wextra -Werror -isystem $hdr"
 built=()
 for src in "$here"/*.c "$top"/tests/fuzz/*.c; do
 	[ -f "$src" ] || continue

@@ -92,8 +92,10 @@ done
 ids=$(printf '%s\n' "${nodes[@]}" | sed 's/.*noiommu-//' | sort -n | tr '\n' ' ')
 [ "$ids" = "$(seq -s ' ' 0 $((${#devs[@]} - 1))) " ]
 tap_result $? "bound again, the devices get groups 0..$((${#devs[@]} - 1))" "groups: $ids"
+# The groups' nodes, and the devices' cdevs where the kernel makes them.
+cdevs=$(for d in "${devs[@]}"; do vfio_cdev_node "$d"; done | sort | tr '\n' ' ')
 # shellcheck disable=SC2086 # one word per group
-[ "$(vfio_nodes)" = "$(printf 'noiommu-%s ' $ids)vfio" ]
+[ "$(vfio_nodes)" = "$(printf 'noiommu-%s ' $ids)vfio${cdevs:+ ${cdevs% }}" ]
 tap_result $? "/dev/vfio holds exactly the bound devices' nodes" "$(vfio_nodes)"
 
 # 3. Racing opens

@@ -7,7 +7,7 @@
 # tests/faults/hotplug-host.sh on the host driving QMP:
 #
 #	vm/run-vm.sh -k IMAGE -o OUT --root-ports 1 --edu=bus=rp0 \
-#		--append lockdep.prove_locking=0 --qmp SOCKET \
+#		--qmp SOCKET \
 #		--host-cmd 'tests/faults/hotplug-host.sh 2 edu0' -- $0 2
 #
 # Each round: bind the edu, start a user that keeps it busy (round 1: just
@@ -31,12 +31,12 @@
 # vfio-pci resetting the device through the slot, a second chain
 # (&group->group_lock, dev_set->lock, reset_lock, pci_rescan_remove_lock,
 # vfio.group_lock) is there too.  Both are in the kernel without this
-# series, and both go through pciehp's reset_lock.  After its first report
-# lockdep is off, so pciehp runs normally boot with
-# lockdep.prove_locking=0; with lockdep on, two more tests come at the
-# end: whether the report came (TODO: expected), and that no other splat
-# did.  acpiphp has no reset_lock: its runs keep lockdep on and must end
-# with no report at all.
+# series, and both go through pciehp's reset_lock.  Lockdep turns itself
+# off after its first report, so the first unplug is checked by lockdep
+# and the later rounds by the other checkers only.  With lockdep on at
+# boot, two more tests come at the end: whether the report came (TODO:
+# expected), and that no other splat did.  acpiphp has no reset_lock: its
+# runs keep lockdep on throughout and must end with no report at all.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../../vm/guest-lib.sh}"
 . "$(dirname "$(realpath "$0")")/lib.sh"

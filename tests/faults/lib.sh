@@ -24,7 +24,9 @@
 #   bind_noiommu BDF            bind BDF to vfio-pci; fails (PCI_ERROR) if it
 #                               gets no /dev/vfio/noiommu-N node
 #   iommu_group_count           number of IOMMU groups in sysfs
-#   vfio_nodes                  the entries of /dev/vfio, sorted, one line
+#   vfio_nodes                  the nodes of /dev/vfio and /dev/vfio/devices, one line
+#   vfio_cdev_node BDF          BDF's device cdev, as vfio_nodes names it
+#                               (devices/noiommu-vfioN); fails if it has none
 #   wait_for COND SECS          poll the shell command COND every 0.1 s
 #   kmemleak_check NAME         scan for leaks and report a TAP test NAME;
 #                               the number of leaks is added to
@@ -91,10 +93,18 @@ iommu_group_count() {
 
 vfio_nodes() {
 	local all= n
-	for n in /dev/vfio/*; do
-		[ -e "$n" ] && all+=" ${n##*/}"
+	for n in /dev/vfio/* /dev/vfio/devices/*; do
+		[ -e "$n" ] && [ "$n" != /dev/vfio/devices ] && all+=" ${n#/dev/vfio/}"
 	done
 	echo "${all# }"
+}
+
+vfio_cdev_node() {
+	local n
+	for n in /sys/bus/pci/devices/"$1"/vfio-dev/vfio*; do
+		[ -e "$n" ] && echo "devices/noiommu-${n##*/}" && return 0
+	done
+	return 1
 }
 
 wait_for() {

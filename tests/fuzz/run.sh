@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # "make fuzz": the no-IOMMU ioctl fuzzer (tests/fuzz/vfio-fuzz.c) on the
-# debug kernel, for longer than "make check" runs it.
+# debug kernel, for longer than "make check-debug" runs it.
 #
 #	FUZZ_ITERATIONS=N	operations (default 50000, about ten minutes
 #				under TCG with KASAN)

@@ -21,7 +21,13 @@
  *   - reads, writes and mmaps of the device regions at random offsets;
  *   - writes of random strings to enable_unsafe_noiommu_mode;
  *   - closing and reopening devices, groups and containers, and forking
- *     children that use the inherited fds and exit.
+ *     children that use the inherited fds and exit;
+ *   - where the kernel gives no-IOMMU devices a device cdev
+ *     (/dev/vfio/devices/noiommu-vfioN) and has iommufd: opening, binding
+ *     with any fd, attaching to and detaching from IOAS IDs and others,
+ *     IOAS allocation, destruction, maps and unmaps of the fuzzer's own
+ *     buffer, IOMMU_IOAS_NOIOMMU_GET_PA with random IOVAs, lengths, flags
+ *     and pointers, hot-reset info on the cdev.
  *
  * What the device can be made to do is bounded, so that only the kernel's
  * robustness is tested, not the no-IOMMU mode's documented lack of DMA
@@ -35,14 +41,18 @@
  *
  * A few answers are checked as they come ("violations"): a no-IOMMU
  * container must refuse DMA mapping and other IOMMU types, a group must
- * not hand out a device it does not hold.  The end: a table of results,
+ * not hand out a device it does not hold; GET_PA must refuse nonzero
+ * flags, keep the IOVA's offset in the page and report no more than it
+ * was asked for; a bound cdev must refuse hot-reset info.  The end: a table of results,
  * "iterations N", "violations N"; exit 0 unless setup failed (2) or a
  * violation was seen (1).  Kernel splats are the harness's business.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <getopt.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <linux/iommufd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -270,6 +280,8 @@ struct dev {
 	uint64_t size[VFIO_PCI_NUM_REGIONS];	/* region sizes, 0: none */
 	uint32_t irqs[VFIO_PCI_NUM_IRQS];	/* vectors per IRQ index */
 	uint32_t reg_flags[VFIO_PCI_NUM_REGIONS];
+	char cdev_node[64];	/* its device cdev, "" if the kernel has none */
+	int cdev;		/* the cdev, open; -1 if not */
 };
 
 static struct dev devs[MAX_DEVS];
@@ -1112,6 +1124,18 @@ static void do_param(void)
 	note("param.write", r, r < 0 ? errno : 0);
 }
 
+/* Unmap D's regions from the fuzzer's address space */
+static void dev_unmap_all(struct dev *d)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++)
+		if (maps[i].addr && maps[i].d == d) {
+			munmap(maps[i].addr, maps[i].len);
+			maps[i].addr = NULL;
+		}
+}
+
 static void do_lifecycle(struct dev *d)
 {
 	int e, i;
@@ -1130,17 +1154,220 @@ static void do_lifecycle(struct dev *d)
 		break;
 	default:
 		/* everything of this device, and the whole sequence again */
-		for (i = 0; i < MAX_MAPS; i++)
-			if (maps[i].addr && maps[i].d == d) {
-				munmap(maps[i].addr, maps[i].len);
-				maps[i].addr = NULL;
-			}
+		dev_unmap_all(d);
 		dev_close(d);
 		e = dev_open(d);
 		note("life.reopen", e, -e);
 		if (!e)
 			dev_info(d);
 	}
+}
+
+/* ---- the device cdev and iommufd ---------------------------------------- */
+
+#define MAX_IDS 8
+static int iommufd = -1;		/* -1: no iommufd in this kernel */
+static uint32_t ids[MAX_IDS];		/* IOAS and device IDs seen */
+static struct iova_map { uint64_t iova, len; uint32_t ioas; } iovas[MAX_IDS];
+
+static void keep_id(uint32_t id)
+{
+	ids[below(MAX_IDS)] = id;
+}
+
+static uint32_t pick_id(void)
+{
+	switch (below(8)) {
+	case 0: return pick_u32();
+	case 1: return 0;
+	default: return ids[below(MAX_IDS)];
+	}
+}
+
+/* An IOVA: one mapped earlier, inside or past it, or any */
+static uint64_t pick_iova(void)
+{
+	struct iova_map *m = &iovas[below(MAX_IDS)];
+
+	if (chance(15) || !m->len)
+		return pick_u64();
+	return m->iova + below(m->len + 2 * 4096);
+}
+
+static void cdev_bind(struct dev *d)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+
+	b.iommufd = chance(85) ? iommufd : pick_fd();
+	b.argsz = pick_argsz(sizeof(b), offsetof(struct vfio_device_bind_iommufd, out_devid) + 4);
+	if (chance(3))
+		b.flags = pick_u32();
+	if (!xioctl("cdev.BIND_IOMMUFD", d->cdev, VFIO_DEVICE_BIND_IOMMUFD,
+		    place(&b, sizeof(b), 5, NULL)))
+		keep_id(((struct vfio_device_bind_iommufd *)buf)->out_devid);
+}
+
+static void cdev_attach(struct dev *d)
+{
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a) };
+	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+
+	if (chance(30)) {
+		if (chance(3))
+			dt.flags = pick_u32();
+		xioctl("cdev.DETACH_IOMMUFD_PT", d->cdev,
+		       VFIO_DEVICE_DETACH_IOMMUFD_PT,
+		       place(&dt, sizeof(dt), 5, NULL));
+		return;
+	}
+	a.pt_id = pick_id();
+	a.argsz = pick_argsz(sizeof(a), offsetof(struct vfio_device_attach_iommufd_pt, pt_id) + 4);
+	if (chance(3))
+		a.flags = pick_u32();
+	xioctl("cdev.ATTACH_IOMMUFD_PT", d->cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT,
+	       place(&a, sizeof(a), 5, NULL));
+}
+
+static void ioas_op(void)
+{
+	struct iommu_ioas_alloc al = { .size = sizeof(al) };
+	struct iommu_destroy de = { .size = sizeof(de) };
+	struct iommu_ioas_map m = { .size = sizeof(m) };
+	struct iommu_ioas_unmap u = { .size = sizeof(u) };
+	struct iova_map *im = &iovas[below(MAX_IDS)];
+	uint64_t off;
+
+	switch (below(6)) {
+	case 0:
+		if (!xioctl("iommufd.IOAS_ALLOC", iommufd, IOMMU_IOAS_ALLOC,
+			    place(&al, sizeof(al), 5, NULL)))
+			keep_id(((struct iommu_ioas_alloc *)buf)->out_ioas_id);
+		break;
+	case 1:
+		de.id = pick_id();
+		xioctl("iommufd.DESTROY", iommufd, IOMMU_DESTROY,
+		       place(&de, sizeof(de), 5, NULL));
+		break;
+	case 2: case 3:
+		/* the second half of the buffer: place() writes the first */
+		off = BUF_SIZE / 2 + below(BUF_SIZE / 2 / 4096) * 4096;
+		m.user_va = chance(90) ? (uintptr_t)buf + off : pick_u64();
+		m.length = chance(90) ? 4096 * (1 + below((BUF_SIZE - off) / 4096)) :
+					pick_u64();
+		m.flags = chance(90) ? IOMMU_IOAS_MAP_READABLE |
+				       IOMMU_IOAS_MAP_WRITEABLE : pick_u32();
+		m.ioas_id = pick_id();
+		if (!xioctl("iommufd.IOAS_MAP", iommufd, IOMMU_IOAS_MAP,
+			    place(&m, sizeof(m), 5, NULL))) {
+			im->iova = ((struct iommu_ioas_map *)buf)->iova;
+			im->len = m.length;
+			im->ioas = m.ioas_id;
+		}
+		break;
+	default:
+		u.ioas_id = pick_id();
+		u.iova = chance(80) ? im->iova : pick_u64();
+		u.length = chance(80) ? im->len : pick_u64();
+		if (!xioctl("iommufd.IOAS_UNMAP", iommufd, IOMMU_IOAS_UNMAP,
+			    place(&u, sizeof(u), 5, NULL)) && u.iova == im->iova)
+			im->len = 0;
+	}
+}
+
+static void get_pa(void)
+{
+	struct iommu_ioas_noiommu_get_pa g = { .size = sizeof(g) }, *r;
+	struct iova_map *im = &iovas[below(MAX_IDS)];
+	enum ptr_kind k;
+	uint64_t want;
+	long ret;
+
+	/* Mostly somewhere mapped, in the IOAS it was mapped in */
+	if (im->len && chance(70)) {
+		g.ioas_id = im->ioas;
+		g.iova = im->iova + below(im->len);
+	} else {
+		g.ioas_id = pick_id();
+		g.iova = pick_iova();
+	}
+	g.length = chance(50) ? 0 : below(3 * 4096);
+	if (chance(5))
+		g.flags = pick_u32();
+	if (chance(5))
+		g.__reserved = pick_u32();
+	if (chance(5))
+		g.size = pick_argsz(sizeof(g), offsetof(struct iommu_ioas_noiommu_get_pa, out_phys) + 8);
+	want = g.length;
+	r = place(&g, sizeof(g), 5, &k);
+	ret = xioctl("iommufd.NOIOMMU_GET_PA", iommufd,
+		     IOMMU_IOAS_NOIOMMU_GET_PA, r);
+	if (!ret && (g.flags || g.__reserved))
+		violation("GET_PA took flags %#x, __reserved %#x", g.flags,
+			  g.__reserved);
+	if (ret || (k != P_BUF && k != P_MISALIGNED))
+		return;
+	if ((r->out_phys ^ g.iova) & 4095)
+		violation("GET_PA of IOVA %#llx gave %#llx: another page offset",
+			  (unsigned long long)g.iova,
+			  (unsigned long long)r->out_phys);
+	if (!r->length || (want && r->length > want))
+		violation("GET_PA reported %llu bytes, %llu asked for",
+			  (unsigned long long)r->length,
+			  (unsigned long long)want);
+}
+
+static void do_cdev(struct dev *d)
+{
+	char hr[sizeof(struct vfio_pci_hot_reset_info) + 64];
+	struct vfio_pci_hot_reset_info *h = (void *)hr;
+
+	if (!d->cdev_node[0] || iommufd < 0)
+		return;
+	if (d->cdev < 0 || chance(3)) {
+		close_fd(&d->cdev);
+		d->cdev = open(d->cdev_node, O_RDWR | O_CLOEXEC);
+		note("cdev.open", d->cdev, d->cdev < 0 ? errno : 0);
+		return;
+	}
+	switch (below(8)) {
+	case 0:
+		cdev_bind(d);
+		break;
+	case 7:
+		/* hand the device from its group to its cdev */
+		if (d->device >= 0) {
+			dev_unmap_all(d);
+			dev_close(d);
+			note("cdev.group-closed", 0, 0);
+		}
+		cdev_bind(d);
+		break;
+	case 1:
+		cdev_attach(d);
+		break;
+	case 2: case 3:
+		ioas_op();
+		break;
+	case 4: case 5:
+		get_pa();
+		break;
+	default:
+		memset(hr, 0, sizeof(hr));
+		h->argsz = sizeof(hr);
+		/* refused on a bound cdev, and on one not bound */
+		if (!xioctl("cdev.PCI_HOT_RESET_INFO", d->cdev,
+			    VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, h))
+			violation("%s: hot-reset info through the no-IOMMU cdev",
+				  d->bdf);
+	}
+}
+
+/* The cdev of D, "" where the kernel has none */
+static void cdev_find(struct dev *d)
+{
+	d->cdev = -1;
+	if (vu_cdev_node(d->bdf, d->cdev_node, sizeof(d->cdev_node)))
+		d->cdev_node[0] = 0;
 }
 
 static void one_op(void);
@@ -1171,6 +1398,11 @@ static void one_op(void)
 	struct dev *d = &devs[below(ndevs)];
 	unsigned int w = below(1000);
 
+	/* The cdev, where there is one, gets an eighth of the operations */
+	if (d->cdev_node[0] && iommufd >= 0 && chance(12)) {
+		do_cdev(d);
+		return;
+	}
 	if (d->device < 0 && w >= 600 && w < 960) {
 		/* nothing to do with a device that is not open: reopen */
 		do_lifecycle(d);
@@ -1283,10 +1515,13 @@ int main(int argc, char **argv)
 		if (e)
 			vu_die("%s: cannot open: %s", d->bdf, vu_errname(e));
 		dev_info(d);
-		printf("device %s (%s) %s\n", d->bdf,
+		cdev_find(d);
+		printf("device %s (%s) %s %s\n", d->bdf,
 		       d->kind == D_EDU ? "edu" : d->kind == D_E1000 ? "e1000" : "other",
-		       d->node);
+		       d->node, d->cdev_node[0] ? d->cdev_node : "(no cdev)");
 	}
+	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	printf("iommufd %s\n", iommufd < 0 ? vu_errname(errno) : "/dev/iommu");
 	spare_container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	param_fd = open(PARAM, O_RDWR | O_CLOEXEC);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -1317,8 +1552,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < MAX_MAPS; i++)
 		if (maps[i].addr)
 			munmap(maps[i].addr, maps[i].len);
-	for (i = 0; i < ndevs; i++)
+	for (i = 0; i < ndevs; i++) {
 		dev_close(&devs[i]);
+		close_fd(&devs[i].cdev);
+	}
+	close_fd(&iommufd);
 	if (pwrite(param_fd, "1", 1, 0) != 1)
 		printf("warning: could not turn the mode back on: %s\n",
 		       vu_errname(errno));

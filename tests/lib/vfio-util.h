@@ -9,6 +9,7 @@
 #ifndef VFIO_UTIL_H
 #define VFIO_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -158,6 +159,40 @@ static inline int vu_group_node(const char *bdf, char *buf, size_t len)
 		return 0;
 	snprintf(buf, len, "/dev/vfio/%d", id);
 	return stat(buf, &st) == 0 ? 0 : -ENOENT;
+}
+
+/*
+ * The device cdev of a device bound to a VFIO driver, from the vfio-dev
+ * directory of its PCI device: /dev/vfio/devices/noiommu-vfioN or
+ * /dev/vfio/devices/vfioN.  -ENOENT where the kernel has no device cdev.
+ */
+static inline int vu_cdev_node(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	int r = -ENOENT;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return -ENOENT;
+	while (r && (e = readdir(dir))) {
+		/* vfioN: no name of a device node is longer */
+		if (strncmp(e->d_name, "vfio", 4) || strlen(e->d_name) > 15)
+			continue;
+		snprintf(buf, len, "/dev/vfio/devices/noiommu-%.15s", e->d_name);
+		if (stat(buf, &st) == 0) {
+			r = 0;
+			break;
+		}
+		snprintf(buf, len, "/dev/vfio/devices/%.15s", e->d_name);
+		if (stat(buf, &st) == 0)
+			r = 0;
+	}
+	closedir(dir);
+	return r;
 }
 
 /* PCI vendor:device of BDF from sysfs, as 0xVVVVDDDD, or 0. */

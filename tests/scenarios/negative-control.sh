@@ -53,6 +53,10 @@ start_group=$(pci_iommu_group "$bdf")
 start_driver=$(pci_driver "$bdf")
 kernel_tainted $TAINT_USER && start_taint=1 || start_taint=0
 param=$(vfio_noiommu_param) && have_param=1 || have_param=0
+# A kernel may lack the NIC's own driver (Debian's cloud kernel has no
+# e1000): the device then has nothing to go back to.
+have_e1000=1
+[ -d /sys/bus/pci/drivers/e1000 ] || modinfo e1000 >/dev/null 2>&1 || have_e1000=0
 tap_diag "flavour $KERNEL_FLAVOUR, e1000 at $bdf (driver ${start_driver:-none})," \
 	"mode at boot $boot_mode, parameter: ${param:-absent}"
 
@@ -99,6 +103,7 @@ phase() {
 # said in a diagnostic either way: a second failure fails the test.
 back_to_e1000() {
 	local m=$1 lines err try why
+	[ $have_e1000 = 1 ] || return 0
 	for try in 1 2; do
 		lines=$(dmesg 2>/dev/null | wc -l)
 		why=
@@ -209,9 +214,14 @@ else
 	tap_feature 1 0 "mode on: unbinding from vfio-pci removes the group and its node" \
 		"no group was made"
 fi
-[ "${R[off.back]}" = e1000 ] && [ "${R[on.back]}" = e1000 ]
-tap_result $? "e1000 driver takes the device back after each phase" \
-	"after mode off: '${R[off.back]}'${R[off.back_why]:+ (${R[off.back_why]})}," \
-	"after mode on: '${R[on.back]}'${R[on.back_why]:+ (${R[on.back_why]})}"
+if [ $have_e1000 = 1 ]; then
+	[ "${R[off.back]}" = e1000 ] && [ "${R[on.back]}" = e1000 ]
+	tap_result $? "e1000 driver takes the device back after each phase" \
+		"after mode off: '${R[off.back]}'${R[off.back_why]:+ (${R[off.back_why]})}," \
+		"after mode on: '${R[on.back]}'${R[on.back_why]:+ (${R[on.back_why]})}"
+else
+	tap_skip "e1000 driver takes the device back after each phase" \
+		"$(uname -r) has no e1000 driver"
+fi
 
 tap_done
