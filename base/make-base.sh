@@ -10,7 +10,8 @@
 # export again byte for byte on another.
 #
 # The removal script checks that no trace of the feature is left;
-# base/check-base.sh then checks that the result builds.
+# base/check-base.sh then checks that the result builds (BASE_CHECK=0:
+# not here).
 set -eu
 top=$(realpath "$(dirname "$0")/..")
 . "$top/scripts/lib.sh"
@@ -63,4 +64,6 @@ by base/remove-noiommu.py.  Emulated-IOMMU (mdev) groups are unchanged.
 MSG
 g tag -f base >/dev/null
 
-"$top/base/check-base.sh"
+# BASE_CHECK=0 leaves the build check out: make check's build matrix
+# builds the base in that configuration and more, and fails if it does not.
+[ "${BASE_CHECK:-1}" = 0 ] || "$top/base/check-base.sh"
