@@ -23,7 +23,7 @@ usage() {
 	cat <<EOF
 usage: $0 [OPTIONS] -k IMAGE -o DIR [--] SCENARIO [ARG...]
 
-Boot IMAGE under QEMU (q35, no IOMMU, TCG) with the host's root filesystem
+Boot IMAGE under QEMU (q35, no IOMMU unless --viommu, TCG) with the host's root filesystem
 read-only, run SCENARIO with ARGs as root inside the guest and power off.
 SCENARIO is a host path; the guest sees the host's files at the same paths,
 except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
@@ -72,6 +72,10 @@ except under /tmp, /run, /var/tmp, /dev, /proc and /sys.
       --hotplug KIND     how the root ports' slots are hot-plugged: native
                          (PCIe hotplug, the guest's pciehp; the default) or
                          acpi (QEMU's ACPI hotplug, the guest's acpiphp)
+      --viommu intel     an emulated VT-d (QEMU's intel-iommu, without
+                         interrupt remapping): the guest's devices DMA
+                         through it once the guest turns it on
+                         (intel_iommu=on); virtio devices bypass it
       --qmp SOCKET       QMP server on a unix socket (see vm/qmp.py)
       --hmp SOCKET       human monitor on a unix socket
       --host-cmd CMD     run bash -c CMD on the host once QEMU runs, with
@@ -103,7 +107,7 @@ EOF
 fatal() { printf 'run-vm: %s\n' "$*" >&2; exit $E_USAGE; }
 
 kernel= initrd= modules= rootfs=9p out= timeout=300 name= mem=2G smp=2 hugepages=0
-root_ports=0 hotplug=native qmp= hmp= host_cmd= shell=0 verbose=0
+root_ports=0 hotplug=native viommu= qmp= hmp= host_cmd= shell=0 verbose=0
 kvm=${VM_KVM:-0}
 append=() envs=() nics=() edus=() qemu_extra=() ignores=()
 
@@ -136,6 +140,7 @@ while [ $# -gt 0 ]; do
 	--edu)		edus+=("$val") ;;
 	--root-ports)	need "$@"; root_ports=$val ;;
 	--hotplug)	need "$@"; hotplug=$val ;;
+	--viommu)	need "$@"; viommu=$val ;;
 	--qmp)		need "$@"; qmp=$val ;;
 	--hmp)		need "$@"; hmp=$val ;;
 	--host-cmd)	need "$@"; host_cmd=$val ;;
@@ -171,6 +176,7 @@ virtiofs) [ -n "$initrd" ] || fatal "--root-fs virtiofs needs an --initrd that m
 	[ -x "$VIRTIOFSD" ] || fatal "$VIRTIOFSD not found" ;;
 *) fatal "--root-fs takes 9p or virtiofs" ;;
 esac
+case "$viommu" in ''|intel) ;; *) fatal "--viommu takes intel" ;; esac
 [ -n "$scenario" ] || [ $shell = 1 ] || { usage >&2; fatal "no scenario"; }
 case "$timeout$smp$hugepages$root_ports" in
 *[!0-9]*) fatal "--timeout, --smp, --hugepages and --root-ports take numbers" ;;
@@ -281,6 +287,10 @@ if [ "$kvm" = 1 ]; then
 else
 	qemu+=(-accel tcg,thread=multi -cpu max)
 fi
+
+# The IOMMU comes before the devices it translates for.  Interrupt
+# remapping would need a split irqchip; nothing here needs it.
+[ "$viommu" = intel ] && qemu+=(-device intel-iommu,intremap=off)
 
 # q35 hands the root ports' hotplug to ACPI by default (the guest's _OSC
 # then gets no native control, and acpiphp drives the slots); --hotplug
