@@ -20,6 +20,17 @@
 #   data     dpdk-testpmd txonly (NIC A) and io forwarding (A <-> B) packet
 #            rates, per driver: vfio-pci; on the series kernel also
 #            uio_pci_generic and igb_uio; the order rotates with the round
+#   nics     io forwarding on a pair of each NIC model of BENCH_NICS
+#            (virtio-net modern, e1000e, vmxnet3), wired as the e1000s
+#            are: vfio-pci, and on the series kernel uio_pci_generic,
+#            which each of their PMDs supports; in rounds 1 to
+#            BENCH_NIC_ROUNDS only (default 3; 0 leaves the part out)
+#   wake     DPDK's l3fwd-power in interrupt mode on the wake NIC
+#            (BENCH_WAKE_BDF), woken by each of the frames that
+#            bench/wake-host.py sends it one at a time: the round trip as
+#            the host measures it; vfio-pci, and on the series kernel
+#            igb_uio, whose outcome (a round trip, or l3fwd-power's
+#            refusal) is recorded either way
 # and on the modular kernel (the device cdev beside the group), instead:
 #   pa       the physical addresses of a buffer of BENCH_PA_MB MiB of 2 MiB
 #            hugepages, then of 4 KiB pages, through GET_PA on the edu's
@@ -40,7 +51,7 @@
 # BENCH_CFG_N, BENCH_MMIO_REPS, BENCH_MMIO_OPS, BENCH_DP_WINDOW (periods of
 # 1 s measured per testpmd run), BENCH_DP_FLOOR (pps below which a period
 # counts as "no traffic yet"), BENCH_PA_MB, BENCH_PA_REPS, BENCH_IOMAP_MB,
-# BENCH_IOMAP_REPS.
+# BENCH_IOMAP_REPS, BENCH_NICS, BENCH_NIC_ROUNDS, BENCH_WAKE_BDF.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../vm/guest-lib.sh}"
 
@@ -57,11 +68,14 @@ bind_cycles=${BENCH_BIND_CYCLES:-4}
 window=${BENCH_DP_WINDOW:-6} floor=${BENCH_DP_FLOOR:-2000}
 pa_mb=${BENCH_PA_MB:-256} pa_reps=${BENCH_PA_REPS:-5}
 iomap_mb=${BENCH_IOMAP_MB:-1024} iomap_reps=${BENCH_IOMAP_REPS:-3}
+nic_models=${BENCH_NICS:-virtio e1000e vmxnet3} nic_rounds=${BENCH_NIC_ROUNDS:-3}
+# The NIC models of the nics part: vendor:device as the VM has them.
+declare -A NIC_ID=([virtio]=1af4:1041 [e1000e]=8086:10d3 [vmxnet3]=15ad:07b0)
 results=$VM_OUT/results.jsonl
 
 case "$flavour" in
-series) drivers=(vfio-pci uio_pci_generic igb_uio) all="scale edu data" ;;
-upstream) drivers=(vfio-pci) all="scale edu data" ;;
+series) drivers=(vfio-pci uio_pci_generic igb_uio) all="scale edu data nics wake" ;;
+upstream) drivers=(vfio-pci) all="scale edu data nics wake" ;;
 modular) drivers=(vfio-pci) all="pa iomap cdev" ;;
 *) echo "Bail out! KERNEL_FLAVOUR must be series, upstream or modular"; exit 2 ;;
 esac
@@ -296,12 +310,14 @@ window() {
 }
 
 # dp_run DRIVER MODE BDF...: one testpmd run; records its packet rate.
+# DP_NIC names the NIC model when it is not the e1000s' (the nics part).
+DP_NIC=
 dp_run() {
 	local drv=$1 mode=$2 name log extra=() w first start rates end devs=() d
 	shift 2
 	for d in "$@"; do devs+=(-a "$d"); done
-	name="data: $mode, $drv"
-	log=$VM_OUT/testpmd-$mode-$drv.log
+	name="data: $mode, ${DP_NIC:+$DP_NIC, }$drv"
+	log=$VM_OUT/testpmd-$mode-${DP_NIC:+$DP_NIC-}$drv.log
 	[ "$mode" = io ] && extra=(--tx-first)
 	stdbuf -oL -eL dpdk-testpmd -l 0-1 -n 1 --in-memory --iova-mode=pa "${devs[@]}" -- \
 		--forward-mode="$mode" --nb-cores=1 --total-num-mbufs=8192 \
@@ -325,8 +341,8 @@ dp_run() {
 	local iova kdrv
 	iova=$(sed -n "s/.*Selected IOVA mode '\([A-Z]*\)'.*/\1/p" "$log" | head -n1)
 	grep -q 'Using IOMMU type 8' "$log" && kdrv=vfio-noiommu || kdrv=$drv
-	record "$(printf '{"test":"dp","driver":"%s","mode":"%s","iova":"%s","path":"%s","first_traffic_s":%d,"window_start_s":%d,"pps":[%s]}' \
-		"$drv" "$mode" "$iova" "$kdrv" "$first" "$start" "${rates// /,}")"
+	record "$(printf '{"test":"dp",%s"driver":"%s","mode":"%s","iova":"%s","path":"%s","first_traffic_s":%d,"window_start_s":%d,"pps":[%s]}' \
+		"${DP_NIC:+\"nic\":\"$DP_NIC\",}" "$drv" "$mode" "$iova" "$kdrv" "$first" "$start" "${rates// /,}")"
 	tap_ok "$name"
 	tap_diag "$name: $(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.0f", s / NF }' <<< "$rates") pps over $window s (traffic from period $first, window from $start)"
 }
@@ -353,4 +369,86 @@ if [[ $parts == *" data "* ]]; then
 	fi
 fi
 
+# ---- nics: io forwarding on the other NIC models ----------------------------
+# io forwarding alone: it is the data path proper, and each testpmd run
+# costs half a minute of TCG before traffic flows.  The kernel drivers of
+# the NICs (virtio-net here) give them up to pci_bind.
+if [[ $parts == *" nics "* ]]; then
+	if [ "$round" -gt "$nic_rounds" ]; then
+		tap_skip "data: io on each NIC model" "rounds 1 to $nic_rounds only (BENCH_NIC_ROUNDS)"
+	else
+		udrivers=(vfio-pci)
+		[ "$flavour" = series ] && udrivers+=(uio_pci_generic)
+		for DP_NIC in $nic_models; do
+			mapfile -t pair < <(pci_find_all "${NIC_ID[$DP_NIC]:-none}")
+			if [ ${#pair[@]} -lt 2 ]; then
+				tap_not_ok "data: two $DP_NIC NICs" "found: ${pair[*]}"
+				continue
+			fi
+			n=${#udrivers[@]}
+			for ((i = 0; i < n; i++)); do
+				drv=${udrivers[$(( (i + round - 1) % n ))]}
+				bind_or_report "${pair[0]}" "$drv" "data: bind $DP_NIC A to $drv" || continue
+				bind_or_report "${pair[1]}" "$drv" "data: bind $DP_NIC B to $drv" || continue
+				dp_run "$drv" io "${pair[0]}" "${pair[1]}"
+			done
+		done
+		DP_NIC=
+	fi
+fi
+
+# ---- wake: l3fwd-power woken by the host's frames ---------------------------
+# bench/wake-host.py sends the frames and times their way back; l3fwd-power
+# routes 1.1.1.0/24 out of its only port, the NIC they came in on.
+if [[ $parts == *" wake "* ]]; then
+	. "$VM_TOP/tests/dpdk/lib-dpdk.sh"
+	. "$VM_TOP/tests/dpdk/lib-irq.sh"
+	wake=${BENCH_WAKE_BDF:-}
+	wdrivers=(vfio-pci)
+	[ "$flavour" = series ] && wdrivers+=(igb_uio)
+	if [ -z "$wake" ] || [ ! -x "$L3FWD_POWER" ]; then
+		tap_not_ok "wake: l3fwd-power on the wake NIC" 			"BENCH_WAKE_BDF '${wake}', l3fwd-power at $L3FWD_POWER (tests/dpdk/build.sh)"
+		wdrivers=()
+	fi
+	for drv in "${wdrivers[@]}"; do
+		name="wake: l3fwd-power --interrupt-only, $drv"
+		if [ "$drv" = igb_uio ] && ! load_igb_uio; then
+			tap_not_ok "$name" "$PCI_ERROR"
+			continue
+		fi
+		bind_or_report "$wake" "$drv" "$name: bind" || continue
+		wlog=$VM_OUT/l3fwd-power-wake-$drv.log
+		app_start "$wlog" "$L3FWD_POWER" -l 0 -n 1 --in-memory --iova-mode=pa \
+			--file-prefix "wake-$drv" -a "$wake" -- \
+			-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
+		if ! app_wait_log "$wlog" 0 'entering main interrupt loop' 120; then
+			# A refusal is this driver's outcome, not a failure here.
+			why=$(grep -E 'Cause:|not supported|rror' "$wlog" | tail -n 3 | cut -d' ' -f2- |
+				tr -d '"\\' | paste -sd';')
+			app_stop
+			record "$(printf '{"test":"wake","driver":"%s","outcome":"refused","why":"%s"}' \
+				"$drv" "$why")"
+			tap_ok "$name: refused (${why:-no interrupt loop within 120 s})"
+			continue
+		fi
+		# Asleep before the first frame.
+		sleep 2
+		vm_signal "wake-go-$drv"
+		if vm_wait "wake-done-$drv" 600 && [ -s "$VM_OUT/wake-$drv.json" ]; then
+			app_stop
+			res=$(cat "$VM_OUT/wake-$drv.json")
+			record "{\"test\":\"wake\",\"driver\":\"$drv\",\"outcome\":\"woken\",${res#\{}"
+			tap_ok "$name"
+			tap_diag "$name: $(python3 -c 'import json,statistics,sys
+x = json.load(open(sys.argv[1])); v = [r for r in x["rtt_us"] if r is not None]
+print("%d of %d back, median %.0f us" % (len(v), x["frames"], statistics.median(v) if v else 0))' "$VM_OUT/wake-$drv.json")"
+		else
+			app_stop
+			tap_not_ok "$name" "no result from bench/wake-host.py (host-cmd.log)"
+		fi
+	done
+fi
+
+# bench/wake-host.py, where it runs, waits for this.
+vm_signal wake-end
 tap_done

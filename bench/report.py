@@ -43,6 +43,14 @@ S, SAA, U = "series", "series-aa", "upstream"
 MOD = "modular"
 MG, MC, MGA = "modular/group", "modular/cdev", "modular/group-aa"
 PA_KINDS = (("2m", "2 MiB hugepages"), ("4k", "4 KiB pages"))
+# The NIC models of the nics part (the e1000s are the data part's).
+NIC_MODELS = (("virtio", "virtio-net modern"), ("e1000e", "e1000e"),
+              ("vmxnet3", "vmxnet3"))
+# The wake part: round trips of the first frames of a pass, while TCG
+# translates the code they run through for the first time, are left out.
+WAKE_WARMUP = 5
+# Why a driver's l3fwd-power refused the wake part: {(kernel, driver): why}
+WAKE_WHY = {}
 
 
 def load(d):
@@ -93,8 +101,21 @@ def metrics(recs):
                     put(k, "iomap/%s/%s" % (ioas, op), r,
                         statistics.median(x["%s_%s_ns" % (ioas, op)]))
         elif t == "dp":
-            put(k, "dp/%s/%s" % (x["mode"], x["driver"]), r,
+            nic = "/" + x["nic"] if x.get("nic") else ""
+            put(k, "dp/%s/%s%s" % (x["mode"], x["driver"], nic), r,
                 statistics.mean(x["pps"]))
+        elif t == "wake":
+            d = x["driver"]
+            if x.get("outcome") == "woken":
+                v = [y for y in x["rtt_us"][WAKE_WARMUP:] if y is not None]
+                if v:
+                    put(k, "wake/median/%s" % d, r, statistics.median(v) * 1e3)
+                    put(k, "wake/p99/%s" % d, r,
+                        sorted(v)[min(len(v) - 1, int(len(v) * 0.99))] * 1e3)
+                put(k, "wake/lost/%s" % d, r, x["lost"])
+            else:
+                put(k, "wake/refused/%s" % d, r, 1)
+                WAKE_WHY[(k, d)] = x.get("why") or "no interrupt loop"
         elif t == "irq":
             mech = {"vfio-msi": "vfio-msi", "vfio-intx": "vfio-intx"}.get(
                 x["mech"], x.get("driver", "uio"))
@@ -337,6 +358,35 @@ def comparisons(m):
         other = [d for d in UIO if d != b][0]
         c.append(Cmp("data path", "%s: vfio series / %s" % (name, other),
                      "pps", True, (S, key % "vfio-pci"), (S, key % other)))
+    # The other NIC models, where the run measured them (the nics part
+    # runs in the first rounds of make bench, not in the smoke).
+    for nic, label in NIC_MODELS:
+        key = "dp/io/%%s/%s" % nic
+        if not any(name == key % "vfio-pci" for _, name in m):
+            continue
+        name = "io fwd, 2 %s" % label
+        c.append(Cmp("data path", "%s: vfio series / vfio upstream" % name,
+                     "pps", True, (S, key % "vfio-pci"), (U, key % "vfio-pci"),
+                     0.98, ">= 0.98"))
+        c.append(Cmp("data path", "%s: vfio series / uio_pci_generic" % name,
+                     "pps", True, (S, key % "vfio-pci"),
+                     (S, key % "uio_pci_generic"), 0.98, ">= 0.98"))
+    for q in ("median", "p99"):
+        key = "wake/%s/%%s" % q
+        c.append(Cmp("wake-up", "l3fwd-power, a frame's round trip, %s: "
+                     "vfio series / vfio upstream" % q, "ns", False,
+                     (S, key % "vfio-pci"), (U, key % "vfio-pci"),
+                     *((1.05, "<= 1.05") if q == "median" else ())))
+        if (S, key % "igb_uio") in m:
+            c.append(Cmp("wake-up", "l3fwd-power, a frame's round trip, %s: "
+                         "vfio series / igb_uio" % q, "ns", False,
+                         (S, key % "vfio-pci"), (S, key % "igb_uio"),
+                         *((1.0, "<= 1.00") if q == "median" else ())))
+        elif (S, "igb_uio") in WAKE_WHY and q == "median":
+            c.append(Cmp("wake-up", "l3fwd-power, a frame's round trip: vfio "
+                         "series / igb_uio, which l3fwd-power refused: %s"
+                         % WAKE_WHY[(S, "igb_uio")], "ns", False,
+                         (S, key % "vfio-pci"), (S, key % "igb_uio")))
     c.append(Cmp("interrupts", "median: vfio MSI series / vfio MSI upstream",
                  "ns", False, (S, "irq/median/vfio-msi"),
                  (U, "irq/median/vfio-msi"), 1.05, "<= 1.05"))
@@ -451,6 +501,7 @@ def expected():
         for d in drivers:
             for mode in ("txonly", "io"):
                 e.append((k, "dp/%s/%s" % (mode, d)))
+        e.append((k, "wake/median/vfio-pci"))
         for mech in ["vfio-msi", "vfio-intx"] + (list(UIO) if k == "series" else []):
             e.append((k, "irq/median/%s" % mech))
         for d in drivers:

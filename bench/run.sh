@@ -60,14 +60,14 @@ if [ $smoke = 1 ]; then
 	sizes=(BENCH_IRQ_N=300 BENCH_OPEN_N=30 BENCH_CFG_N=300 BENCH_MMIO_REPS=2
 		BENCH_MMIO_OPS=100000 BENCH_DP_WINDOW=1 BENCH_BIND_CYCLES=1
 		BENCH_PA_MB=16 BENCH_PA_REPS=1 BENCH_IOMAP_MB=16 BENCH_IOMAP_REPS=1)
-	pa_mb=16 aa=0
+	pa_mb=16 aa=0 wake_frames=20
 	vm_timeout=300
 else
 	out=${out:-build/bench}
 	sizes=(BENCH_IRQ_N=10000 BENCH_OPEN_N=1000 BENCH_CFG_N=10000 BENCH_MMIO_REPS=7
 		BENCH_MMIO_OPS=2000000 BENCH_DP_WINDOW=6 BENCH_BIND_CYCLES=4
 		BENCH_PA_MB=256 BENCH_PA_REPS=5 BENCH_IOMAP_MB=1024 BENCH_IOMAP_REPS=3)
-	pa_mb=256 aa=1
+	pa_mb=256 aa=1 wake_frames=200
 	vm_timeout=600
 fi
 read -r img_series img_upstream <<< "${BENCH_KERNELS:-build/out/series/arch/x86/boot/bzImage build/out/upstream/arch/x86/boot/bzImage}"
@@ -92,6 +92,10 @@ gcc -O2 -Wall -Wextra -Werror -pthread -I"$top/tests/lib" \
 	-isystem "$hdr" \
 	-o "$out/bin/vfio-bench" "$here/vfio-bench.c" ||
 	die "vfio-bench does not build"
+
+# DPDK's l3fwd-power for the wake part, as the suites build it.
+step "bench: building DPDK's examples"
+bash "$top/tests/dpdk/build.sh" || die "tests/dpdk/build.sh failed"
 
 # igb_uio from Debian's dpdk-kmods-dkms, as an external module of the
 # series kernel's build directory.  Kbuild needs the directory's
@@ -123,16 +127,31 @@ vermagic=$(modinfo -F vermagic "$out/igb_uio/igb_uio.ko" | cut -d' ' -f1)
 # Two e1000s wired to each other through two host UDP ports (A sends to B's
 # port and B to A's): txonly frames from A end in B's socket, where QEMU
 # drops them while B is not started; io forwarding loops frames A -> B ->
-# A... with no host program in the path.  Ports are picked free now.
-read -r pa pb < <(python3 -c '
+# A... with no host program in the path.  A pair of each other NIC model
+# of the nics part is wired the same way.  Ports are picked free now.
+read -r -a ports < <(python3 -c '
 import socket
-s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(10)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 vm_opts=(-t "$vm_timeout" --hugepages 256 --append vfio.enable_unsafe_noiommu_mode=1
-	--nic "e1000,net=udp:$pa:$pb,addr=0x10,mac=52:54:00:be:00:0a"
-	--nic "e1000,net=udp:$pb:$pa,addr=0x11,mac=52:54:00:be:00:0b"
 	--edu=addr=0x0f)
+# Slots 0x10-0x17, a pair per model: A on the even slot, B on the odd.
+slot=$((0x10))
+for model in e1000 virtio,disable-legacy=on e1000e vmxnet3; do
+	pa=${ports[0]} pb=${ports[1]}
+	ports=("${ports[@]:2}")
+	vm_opts+=(--nic "$model,net=udp:$pa:$pb,$(printf 'addr=0x%x,mac=52:54:00:be:00:%02x' $slot $slot)"
+		--nic "$model,net=udp:$pb:$pa,$(printf 'addr=0x%x,mac=52:54:00:be:00:%02x' $((slot + 1)) $((slot + 1)))")
+	slot=$((slot + 2))
+done
+# The wake part's NIC (a virtio-net, modern, the cloud's NIC, unless
+# BENCH_WAKE_MODEL says otherwise): QEMU takes its frames from
+# bench/wake-host.py on one port and sends them back to it on the other.
+wake_to=${ports[0]} wake_sink=${ports[1]} wake_mac=52:54:00:be:00:1c
+vm_opts+=(--nic "${BENCH_WAKE_MODEL:-virtio,disable-legacy=on},net=udp:$wake_to:$wake_sink,addr=0x1c,mac=$wake_mac")
+wake_host="bench/wake-host.py --to $wake_to --sink $wake_sink --mac $wake_mac --frames $wake_frames"
+vm_opts+=(--host-cmd "$wake_host")
 # 32 more edus for the scale part: four multifunction slots of eight.
 for slot in 18 19 1a 1b; do
 	for fn in 0 1 2 3 4 5 6 7; do
@@ -149,7 +168,7 @@ vm_opts_modular=(-t "$vm_timeout" --hugepages $((pa_mb / 2))
 	--append vfio.enable_unsafe_noiommu_mode=1 --modules "$mods_modular"
 	--edu=addr=0x0f)
 envs=(-e BENCH_BIN="$out/bin/vfio-bench" -e BENCH_IGB_UIO="$out/igb_uio/igb_uio.ko"
-	-e BENCH_EDU=0000:00:0f.0)
+	-e BENCH_EDU=0000:00:0f.0 -e BENCH_WAKE_BDF=0000:00:1c.0)
 for s in "${sizes[@]}"; do envs+=(-e "$s"); done
 [ -z "${BENCH_PARTS:-}" ] || envs+=(-e BENCH_PARTS="$BENCH_PARTS")
 
@@ -190,7 +209,7 @@ cat > "$out/meta.json" <<EOF
  "host_cpus": $(nproc), "qemu": "$(qemu-system-x86_64 --version | head -n1)",
  "dpdk": "$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)",
  "kernel_series": "$(cat "$kdir/include/config/kernel.release")",
- "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; 2 e1000 (UDP loop), 33 edu",
+ "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; a UDP-looped pair each of e1000, virtio-net (modern), e1000e, vmxnet3; ${BENCH_WAKE_MODEL:-virtio,disable-legacy=on} for the wake part; 33 edu",
  "vm_modular": "q35, TCG, 2 vCPUs, 2 GiB, $((pa_mb / 2)) hugepages; 1 edu",
  "aa": $aa,
  "failed_runs": [$(for f in "${failed[@]}"; do printf '"%s",' "$f"; done | sed 's/,$//')]}
