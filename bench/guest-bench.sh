@@ -25,12 +25,13 @@
 #            are: vfio-pci, and on the series kernel uio_pci_generic,
 #            which each of their PMDs supports; in rounds 1 to
 #            BENCH_NIC_ROUNDS only (default 3; 0 leaves the part out)
-#   wake     DPDK's l3fwd-power in interrupt mode on the wake NIC
-#            (BENCH_WAKE_BDF), woken by each of the frames that
+#   wake     DPDK's l3fwd-power in interrupt mode on each wake NIC
+#            (BENCH_WAKE), woken by each of the frames that
 #            bench/wake-host.py sends it one at a time: the round trip as
-#            the host measures it; vfio-pci, and on the series kernel
-#            igb_uio, whose outcome (a round trip, or l3fwd-power's
-#            refusal) is recorded either way
+#            the host measures it, and whether l3fwd-power slept and woke;
+#            vfio-pci, and on the series kernel igb_uio, whose outcome
+#            (woken, polling, or l3fwd-power's refusal) is recorded either
+#            way
 # and on the modular kernel (the device cdev beside the group), instead:
 #   pa       the physical addresses of a buffer of BENCH_PA_MB MiB of 2 MiB
 #            hugepages, then of 4 KiB pages, through GET_PA on the edu's
@@ -51,7 +52,7 @@
 # BENCH_CFG_N, BENCH_MMIO_REPS, BENCH_MMIO_OPS, BENCH_DP_WINDOW (periods of
 # 1 s measured per testpmd run), BENCH_DP_FLOOR (pps below which a period
 # counts as "no traffic yet"), BENCH_PA_MB, BENCH_PA_REPS, BENCH_IOMAP_MB,
-# BENCH_IOMAP_REPS, BENCH_NICS, BENCH_NIC_ROUNDS, BENCH_WAKE_BDF.
+# BENCH_IOMAP_REPS, BENCH_NICS, BENCH_NIC_ROUNDS, BENCH_WAKE.
 
 . "${VM_LIB:-$(dirname "$(realpath "$0")")/../vm/guest-lib.sh}"
 
@@ -399,53 +400,66 @@ fi
 
 # ---- wake: l3fwd-power woken by the host's frames ---------------------------
 # bench/wake-host.py sends the frames and times their way back; l3fwd-power
-# routes 1.1.1.0/24 out of its only port, the NIC they came in on.
+# routes 1.1.1.0/24 out of its only port, the NIC they came in on.  Each
+# wake NIC is NAME=BDF[=VFIO-INTR] in BENCH_WAKE: VFIO-INTR is EAL's
+# --vfio-intr for vfio-pci, which a NIC without MSI-X needs (vfio-pci
+# lists MSI-X among the device's interrupts with a count of 0, and EAL
+# takes it unless told).  The outcome is "woken" when l3fwd-power slept
+# and was woken by the port's interrupt, "polling" when it runs without
+# the interrupt (RX interrupt won't enable, or it never slept), and
+# "refused" when it does not reach its interrupt loop.
 if [[ $parts == *" wake "* ]]; then
 	. "$VM_TOP/tests/dpdk/lib-dpdk.sh"
 	. "$VM_TOP/tests/dpdk/lib-irq.sh"
-	wake=${BENCH_WAKE_BDF:-}
 	wdrivers=(vfio-pci)
 	[ "$flavour" = series ] && wdrivers+=(igb_uio)
-	if [ -z "$wake" ] || [ ! -x "$L3FWD_POWER" ]; then
-		tap_not_ok "wake: l3fwd-power on the wake NIC" 			"BENCH_WAKE_BDF '${wake}', l3fwd-power at $L3FWD_POWER (tests/dpdk/build.sh)"
-		wdrivers=()
-	fi
-	for drv in "${wdrivers[@]}"; do
-		name="wake: l3fwd-power --interrupt-only, $drv"
-		if [ "$drv" = igb_uio ] && ! load_igb_uio; then
-			tap_not_ok "$name" "$PCI_ERROR"
-			continue
-		fi
-		bind_or_report "$wake" "$drv" "$name: bind" || continue
-		wlog=$VM_OUT/l3fwd-power-wake-$drv.log
-		app_start "$wlog" "$L3FWD_POWER" -l 0 -n 1 --in-memory --iova-mode=pa \
-			--file-prefix "wake-$drv" -a "$wake" -- \
-			-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
-		if ! app_wait_log "$wlog" 0 'entering main interrupt loop' 120; then
-			# A refusal is this driver's outcome, not a failure here.
-			why=$(grep -E 'Cause:|not supported|rror' "$wlog" | tail -n 3 | cut -d' ' -f2- |
-				tr -d '"\\' | paste -sd';')
-			app_stop
-			record "$(printf '{"test":"wake","driver":"%s","outcome":"refused","why":"%s"}' \
-				"$drv" "$why")"
-			tap_ok "$name: refused (${why:-no interrupt loop within 120 s})"
-			continue
-		fi
-		# Asleep before the first frame.
-		sleep 2
-		vm_signal "wake-go-$drv"
-		if vm_wait "wake-done-$drv" 600 && [ -s "$VM_OUT/wake-$drv.json" ]; then
-			app_stop
-			res=$(cat "$VM_OUT/wake-$drv.json")
-			record "{\"test\":\"wake\",\"driver\":\"$drv\",\"outcome\":\"woken\",${res#\{}"
-			tap_ok "$name"
-			tap_diag "$name: $(python3 -c 'import json,statistics,sys
+	[ -x "$L3FWD_POWER" ] || { tap_not_ok "wake: l3fwd-power" "no $L3FWD_POWER (tests/dpdk/build.sh)"; wdrivers=(); }
+	for spec in ${BENCH_WAKE:-}; do
+		IFS== read -r wnic wake wintr <<< "$spec"
+		for drv in "${wdrivers[@]}"; do
+			name="wake: l3fwd-power --interrupt-only, $wnic, $drv"
+			if [ "$drv" = igb_uio ] && ! load_igb_uio; then
+				tap_not_ok "$name" "$PCI_ERROR"
+				continue
+			fi
+			bind_or_report "$wake" "$drv" "$name: bind" || continue
+			wlog=$VM_OUT/l3fwd-power-wake-$wnic-$drv.log
+			intr=()
+			[ "$drv" = vfio-pci ] && [ -n "$wintr" ] && intr=(--vfio-intr="$wintr")
+			app_start "$wlog" "$L3FWD_POWER" -l 0 -n 1 --in-memory --iova-mode=pa "${intr[@]}" \
+				--file-prefix "wake-$wnic-$drv" -a "$wake" -- \
+				-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
+			tag="\"test\":\"wake\",\"nic\":\"$wnic\",\"driver\":\"$drv\""
+			if ! app_wait_log "$wlog" 0 'entering main interrupt loop' 120; then
+				why=$(grep -E 'Cause:|not supported|rror' "$wlog" | tail -n 3 | cut -d' ' -f2- |
+					tr -d '"\\' | paste -sd';')
+				app_stop
+				record "{$tag,\"outcome\":\"refused\",\"why\":\"$why\"}"
+				tap_ok "$name: refused (${why:-no interrupt loop within 120 s})"
+				continue
+			fi
+			# Asleep before the first frame.
+			sleep 2
+			w0=$(grep -c 'waked up from rx interrupt' "$wlog")
+			vm_signal "wake-go-$wnic-$drv"
+			if vm_wait "wake-done-$wnic-$drv" 600 && [ -s "$VM_OUT/wake-$wnic-$drv.json" ]; then
+				app_stop
+				wakeups=$(( $(grep -c 'waked up from rx interrupt' "$wlog") - w0 ))
+				outcome=woken
+				if [ "$wakeups" -le 0 ] || grep -q "RX interrupt won't enable" "$wlog"; then
+					outcome=polling
+				fi
+				res=$(cat "$VM_OUT/wake-$wnic-$drv.json")
+				record "{$tag,\"outcome\":\"$outcome\",\"wakeups\":$wakeups,${res#\{}"
+				tap_ok "$name"
+				tap_diag "$name: $outcome ($wakeups wake-ups), $(python3 -c 'import json,statistics,sys
 x = json.load(open(sys.argv[1])); v = [r for r in x["rtt_us"] if r is not None]
-print("%d of %d back, median %.0f us" % (len(v), x["frames"], statistics.median(v) if v else 0))' "$VM_OUT/wake-$drv.json")"
-		else
-			app_stop
-			tap_not_ok "$name" "no result from bench/wake-host.py (host-cmd.log)"
-		fi
+print("%d of %d back, median %.0f us" % (len(v), x["frames"], statistics.median(v) if v else 0))' "$VM_OUT/wake-$wnic-$drv.json")"
+			else
+				app_stop
+				tap_not_ok "$name" "no result from bench/wake-host.py (host-cmd.log)"
+			fi
+		done
 	done
 fi
 

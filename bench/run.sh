@@ -30,8 +30,9 @@
 # "SERIES_IMAGE UPSTREAM_IMAGE"), BENCH_MODULAR (the modular kernel's
 # build directory, with arch/x86/boot/bzImage and its modules installed in
 # mods/; default build/out/modular), BENCH_PARTS (the parts to run, of
-# bench/guest-bench.sh's; each VM runs those of its kernel), VM_KVM=1 to
-# use KVM.
+# bench/guest-bench.sh's; each VM runs those of its kernel),
+# BENCH_NIC_ROUNDS (the rounds that run the other NIC models, default 3;
+# 0 in the smoke run), VM_KVM=1 to use KVM.
 set -u
 
 here=$(dirname "$(realpath "$0")")
@@ -59,14 +60,16 @@ if [ $smoke = 1 ]; then
 	# Tiny sizes: every part runs, nothing is meant to be precise.
 	sizes=(BENCH_IRQ_N=300 BENCH_OPEN_N=30 BENCH_CFG_N=300 BENCH_MMIO_REPS=2
 		BENCH_MMIO_OPS=100000 BENCH_DP_WINDOW=1 BENCH_BIND_CYCLES=1
-		BENCH_PA_MB=16 BENCH_PA_REPS=1 BENCH_IOMAP_MB=16 BENCH_IOMAP_REPS=1)
+		BENCH_PA_MB=16 BENCH_PA_REPS=1 BENCH_IOMAP_MB=16 BENCH_IOMAP_REPS=1
+		BENCH_NIC_ROUNDS="${BENCH_NIC_ROUNDS:-0}")
 	pa_mb=16 aa=0 wake_frames=20
 	vm_timeout=300
 else
 	out=${out:-build/bench}
 	sizes=(BENCH_IRQ_N=10000 BENCH_OPEN_N=1000 BENCH_CFG_N=10000 BENCH_MMIO_REPS=7
 		BENCH_MMIO_OPS=2000000 BENCH_DP_WINDOW=6 BENCH_BIND_CYCLES=4
-		BENCH_PA_MB=256 BENCH_PA_REPS=5 BENCH_IOMAP_MB=1024 BENCH_IOMAP_REPS=3)
+		BENCH_PA_MB=256 BENCH_PA_REPS=5 BENCH_IOMAP_MB=1024 BENCH_IOMAP_REPS=3
+		BENCH_NIC_ROUNDS="${BENCH_NIC_ROUNDS:-3}")
 	pa_mb=256 aa=1 wake_frames=200
 	vm_timeout=600
 fi
@@ -131,7 +134,7 @@ vermagic=$(modinfo -F vermagic "$out/igb_uio/igb_uio.ko" | cut -d' ' -f1)
 # of the nics part is wired the same way.  Ports are picked free now.
 read -r -a ports < <(python3 -c '
 import socket
-s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(10)]
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(12)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 vm_opts=(-t "$vm_timeout" --hugepages 256 --append vfio.enable_unsafe_noiommu_mode=1
@@ -145,12 +148,22 @@ for model in e1000 virtio,disable-legacy=on e1000e vmxnet3; do
 		--nic "$model,net=udp:$pb:$pa,$(printf 'addr=0x%x,mac=52:54:00:be:00:%02x' $((slot + 1)) $((slot + 1)))")
 	slot=$((slot + 2))
 done
-# The wake part's NIC (a virtio-net, modern, the cloud's NIC, unless
-# BENCH_WAKE_MODEL says otherwise): QEMU takes its frames from
-# bench/wake-host.py on one port and sends them back to it on the other.
-wake_to=${ports[0]} wake_sink=${ports[1]} wake_mac=52:54:00:be:00:1c
-vm_opts+=(--nic "${BENCH_WAKE_MODEL:-virtio,disable-legacy=on},net=udp:$wake_to:$wake_sink,addr=0x1c,mac=$wake_mac")
-wake_host="bench/wake-host.py --to $wake_to --sink $wake_sink --mac $wake_mac --frames $wake_frames"
+# The wake part's NICs: a virtio-net (modern), the cloud's NIC, with
+# MSI-X; an e1000, with INTx alone, which igb_uio drives too, and EAL on
+# vfio-pci only when told --vfio-intr=legacy.  QEMU takes each one's
+# frames from bench/wake-host.py on one port and sends them back to it on
+# the other.
+wake_host="bench/wake-host.py --frames $wake_frames" wake_env=
+slot=$((0x1c))
+for w in virtio:virtio,disable-legacy=on: e1000:e1000:legacy; do
+	IFS=: read -r wname wmodel wintr <<< "$w"
+	mac=$(printf '52:54:00:be:00:%02x' $slot)
+	vm_opts+=(--nic "$wmodel,net=udp:${ports[0]}:${ports[1]},$(printf 'addr=0x%x' $slot),mac=$mac")
+	wake_host+=" --nic $wname,${ports[0]},${ports[1]},$mac"
+	wake_env+=" $wname=$(printf '0000:00:%02x.0' $slot)${wintr:+=$wintr}"
+	ports=("${ports[@]:2}")
+	slot=$((slot + 1))
+done
 vm_opts+=(--host-cmd "$wake_host")
 # 32 more edus for the scale part: four multifunction slots of eight.
 for slot in 18 19 1a 1b; do
@@ -168,7 +181,7 @@ vm_opts_modular=(-t "$vm_timeout" --hugepages $((pa_mb / 2))
 	--append vfio.enable_unsafe_noiommu_mode=1 --modules "$mods_modular"
 	--edu=addr=0x0f)
 envs=(-e BENCH_BIN="$out/bin/vfio-bench" -e BENCH_IGB_UIO="$out/igb_uio/igb_uio.ko"
-	-e BENCH_EDU=0000:00:0f.0 -e BENCH_WAKE_BDF=0000:00:1c.0)
+	-e BENCH_EDU=0000:00:0f.0 -e BENCH_WAKE="${wake_env# }")
 for s in "${sizes[@]}"; do envs+=(-e "$s"); done
 [ -z "${BENCH_PARTS:-}" ] || envs+=(-e BENCH_PARTS="$BENCH_PARTS")
 
@@ -209,7 +222,7 @@ cat > "$out/meta.json" <<EOF
  "host_cpus": $(nproc), "qemu": "$(qemu-system-x86_64 --version | head -n1)",
  "dpdk": "$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)",
  "kernel_series": "$(cat "$kdir/include/config/kernel.release")",
- "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; a UDP-looped pair each of e1000, virtio-net (modern), e1000e, vmxnet3; ${BENCH_WAKE_MODEL:-virtio,disable-legacy=on} for the wake part; 33 edu",
+ "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; a UDP-looped pair each of e1000, virtio-net (modern), e1000e, vmxnet3; a virtio-net (modern) and an e1000 for the wake part; 33 edu",
  "vm_modular": "q35, TCG, 2 vCPUs, 2 GiB, $((pa_mb / 2)) hugepages; 1 edu",
  "aa": $aa,
  "failed_runs": [$(for f in "${failed[@]}"; do printf '"%s",' "$f"; done | sed 's/,$//')]}
