@@ -21,7 +21,7 @@ out=$top/build/demo
 [ -f "$kernel" ] || { echo "demo: no kernel $kernel (make kernel)" >&2; exit 2; }
 
 echo "== Booting $(realpath --relative-to="$top" "$kernel") with vfio.enable_unsafe_noiommu_mode=1 and two e1000s"
-"$here/run-suite.sh" dpdk-iofwd -k "$kernel" -o "$out" -- --env DPDK_DEMO=1 |
+"$here/../run-suite.sh" dpdk-iofwd -k "$kernel" -o "$out" -- --env DPDK_DEMO=1 |
 	grep -vE '# host: |guest: # (demo|  )|guest: #  |---- dpdk-iofwd on|^(not )?ok |^1\.\.|^# [0-9]+ passed'
 rc=${PIPESTATUS[0]}
 

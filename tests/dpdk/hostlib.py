@@ -80,7 +80,7 @@ def port_clash(ports):
         n = udp_bound(p)
         if n > 1:
             return ("127.0.0.1:%d is bound by %d sockets: another VM uses this "
-                    "suite's UDP ports (run it with tests/dpdk/run-suite.sh, "
+                    "suite's UDP ports (run it with tests/run-suite.sh, "
                     "which picks free ones, or change tests/dpdk/suites)"
                     % (p, n))
     return None

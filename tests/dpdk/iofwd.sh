@@ -7,4 +7,4 @@
 # intact and in order.  Options as for run-suite.sh, e.g.
 #
 #	tests/dpdk/iofwd.sh -k build/out/upstream/arch/x86/boot/bzImage
-exec "$(dirname "$(realpath "$0")")/run-suite.sh" dpdk-iofwd "$@"
+exec "$(dirname "$(realpath "$0")")/../run-suite.sh" dpdk-iofwd "$@"

@@ -6,4 +6,4 @@
 # of the NIC.  Options as for run-suite.sh, e.g.
 #
 #	tests/dpdk/txonly.sh -k build/out/upstream/arch/x86/boot/bzImage
-exec "$(dirname "$(realpath "$0")")/run-suite.sh" dpdk-txonly "$@"
+exec "$(dirname "$(realpath "$0")")/../run-suite.sh" dpdk-txonly "$@"

@@ -21,7 +21,7 @@
 set -u
 
 here=$(dirname "$(realpath "$0")")
-top=$(realpath "$here/../..")
+top=$(realpath "$here/..")
 . "$top/scripts/lib.sh"
 
 usage() { sed -n '/^#   run-suite/,/^# Exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
