@@ -101,30 +101,10 @@ step "bench: building DPDK's examples"
 bash "$top/tests/dpdk/build.sh" || die "tests/dpdk/build.sh failed"
 
 # igb_uio from Debian's dpdk-kmods-dkms, as an external module of the
-# series kernel's build directory.  Kbuild needs the directory's
-# scripts/module.lds (make modules_prepare, once); the kernel has no
-# Module.symvers (it builds no modules), its vmlinux.symvers serves.
+# series kernel's build directory (scripts/build-igb-uio.sh).
 kdir=$(dirname "$(dirname "$(dirname "$(dirname "$(realpath "$img_series")")")")")
-igb_src=$(ls -d /usr/src/dpdk-kmods-*/ 2>/dev/null | tail -n1)
-[ -n "$igb_src" ] && [ -f "$igb_src/igb_uio.c" ] ||
-	die "no igb_uio source in /usr/src/dpdk-kmods-* (apt-get install dpdk-kmods-dkms)"
-step "bench: building igb_uio ($igb_src) for $(cat "$kdir/include/config/kernel.release")"
-rm -rf "$out/igb_uio" && mkdir -p "$out/igb_uio" && cp "$igb_src"/* "$out/igb_uio/"
-if [ ! -f "$kdir/scripts/module.lds" ]; then
-	src=$(realpath "$kdir/source" 2>/dev/null || realpath "$kdir/..")
-	make -s -C "$src" O="$kdir" modules_prepare >"$out/igb_uio/prepare.log" 2>&1 ||
-		die "modules_prepare in $kdir failed, see $out/igb_uio/prepare.log"
-fi
-# A directory that once built modules has a Module.symvers, which Kbuild
-# reads itself: vmlinux.symvers on top would export everything twice.
-extra=()
-[ -f "$kdir/Module.symvers" ] || extra=(KBUILD_EXTRA_SYMBOLS="$kdir/vmlinux.symvers")
-make -C "$kdir" M="$out/igb_uio" "${extra[@]}" \
-	modules >"$out/igb_uio/build.log" 2>&1 ||
-	die "igb_uio does not build, see $out/igb_uio/build.log"
-vermagic=$(modinfo -F vermagic "$out/igb_uio/igb_uio.ko" | cut -d' ' -f1)
-[ "$vermagic" = "$(cat "$kdir/include/config/kernel.release")" ] ||
-	die "igb_uio is for $vermagic, the series kernel is $(cat "$kdir/include/config/kernel.release")"
+step "bench: building igb_uio for $(cat "$kdir/include/config/kernel.release")"
+bash "$top/scripts/build-igb-uio.sh" "$kdir" "$out/igb_uio" || die "igb_uio does not build"
 
 # ---- the VM -----------------------------------------------------------------
 # Two e1000s wired to each other through two host UDP ports (A sends to B's

@@ -3,7 +3,7 @@
 #
 # Build the DPDK examples the suites run, from the sources Debian ships in
 # dpdk-doc, unmodified, against Debian's libdpdk (pkg-config), with the
-# examples' own Makefiles:
+# examples' own Makefiles, and DPDK's igb_uio for the kernels built:
 #
 #	tests/dpdk/build.sh [OUTDIR]		(default build/dpdk-examples)
 #
@@ -58,3 +58,10 @@ for e in "${examples[@]}"; do
 	done
 done
 [ ${#built[@]} = 0 ] || ok "built DPDK's ${built[*]} in ${out#"$top"/}"
+
+# DPDK's igb_uio, for the interrupt phase of the NIC matrix, for each
+# kernel it runs on that is built (build/igb_uio/FLAVOUR/igb_uio.ko).
+for k in series upstream; do
+	[ -f "$top/build/out/$k/include/config/kernel.release" ] || continue
+	bash "$top/scripts/build-igb-uio.sh" "$top/build/out/$k" "$top/build/igb_uio/$k"
+done

@@ -36,7 +36,11 @@
 #                status interrupts;
 #   uio_pci_generic  l3fwd-power --interrupt-only again, each NIC bound to
 #                uio_pci_generic instead: what DPDK makes of a UIO without
-#                MSI-X (refused, or one INTx line), without traffic.
+#                MSI-X (refused, or one INTx line), without traffic;
+#   igb_uio      the same on DPDK's igb_uio (built for the kernel by
+#                tests/dpdk/build.sh, loaded with its default intr_mode,
+#                MSI-X): refused, falls back to polling, or one interrupt
+#                for the whole device, as measured.
 #
 # Each NIC has its own three tests: bound to vfio-pci in a no-IOMMU group,
 # txonly, io; and those of the interrupt phase.  And, with the NICs named
@@ -82,6 +86,8 @@ t_fwd=": l3fwd-power: $irq_frames IPv4 frames from the host come back out of its
 t_lsc=": link_status_interrupt: set_link off and on from the host reaches it as link status interrupts, down then up"
 t_lsc_irq=": link_status_interrupt: the link changes raise the device's vfio interrupts"
 t_uio=": uio_pci_generic: l3fwd-power --interrupt-only gets no MSI-X (refused, or one INTx line)"
+t_igb=": igb_uio: l3fwd-power --interrupt-only gets no vector per queue (refused, polls, or one interrupt for the device)"
+IGB_UIO=${NICS_IGB_UIO:-$VM_TOP/build/igb_uio/$KERNEL_FLAVOUR/igb_uio.ko}
 
 flavour_init
 # What an earlier run in this directory left would mix with this one's.
@@ -129,6 +135,9 @@ for name in "${LSC_NICS[@]}"; do
 done
 for name in "${IRQ_NICS[@]}"; do
 	later+=("$name$t_uio")
+done
+for name in "${IRQ_NICS[@]}"; do
+	later+=("$name$t_igb")
 done
 # give_up N WHY: the tests from later[N] on as not run, and the end.
 give_up() {
@@ -499,6 +508,58 @@ for name in "${IRQ_NICS[@]}"; do
 	[ -z "$vfio" ] || rc=1
 	app_stop INT "$pid"
 	tap_feature $rc 1 "$name$t_uio" "${OUTCOME[uio-$name]}"
+done
+
+# 6d. igb_uio, the same way: one UIO interrupt for the device at most,
+# which DPDK's PMDs take for RX interrupts or do without.
+declare -A IGB_PID
+igb_err=
+if [ ${#IRQ_NICS[@]} -gt 0 ] && [ ! -d /sys/module/igb_uio ]; then
+	igb_err=$(insmod "$IGB_UIO" 2>&1) || igb_err="insmod $IGB_UIO: ${igb_err:-failed}"
+fi
+t=$(now_ms)
+for name in "${IRQ_NICS[@]}"; do
+	[ -z "$igb_err" ] || break
+	bdf=${BDF[$name]}
+	if ! pci_bind "$bdf" igb_uio; then
+		OUTCOME[igb-$name]="refused by igb_uio: $PCI_ERROR"
+		continue
+	fi
+	app_start "$VM_OUT/l3fwd-power-igb-$name.log" "$L3FWD_POWER" "${irq_eal[@]}" \
+		--file-prefix "nics-igb-$name" -a "$bdf" -- \
+		-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
+	IGB_PID[$name]=$APP_PID
+done
+[ -n "$igb_err" ] || tap_diag "igb_uio bound and l3fwd-power started in $(( $(now_ms) - t )) ms"
+for name in "${!IGB_PID[@]}"; do
+	app_wait_log "$VM_OUT/l3fwd-power-igb-$name.log" 0 'entering main interrupt loop' 90 "${IGB_PID[$name]}"
+done
+sleep 1
+for name in "${IRQ_NICS[@]}"; do
+	bdf=${BDF[$name]} glog=$VM_OUT/l3fwd-power-igb-$name.log pid=${IGB_PID[$name]:-}
+	if [ -n "$igb_err" ]; then
+		tap_feature 1 1 "$name$t_igb" "$igb_err"
+		continue
+	elif [ -z "$pid" ]; then
+		tap_feature 0 1 "$name$t_igb" "${OUTCOME[igb-$name]}"
+		continue
+	fi
+	irq_snap "$snap-igb-$name"
+	vecs=$(find "/sys/bus/pci/devices/$bdf/msi_irqs" -mindepth 1 2>/dev/null | wc -l)
+	vfio=$(irq_vfio "$snap-igb-$name" "$bdf")
+	if ! kill -0 "$pid" 2>/dev/null; then
+		why=$(grep -E 'Cause:|not supported|failed to configure' "$glog" | cut -d' ' -f2- |
+			sed 's/^ *//' | paste -sd';' | sed 's/;/; /g')
+		OUTCOME[igb-$name]="refused: ${why:-l3fwd-power exited}"
+	elif grep -q "RX interrupt won't enable" "$glog"; then
+		OUTCOME[igb-$name]="falls back to polling (RX interrupt won't enable)"
+	else
+		OUTCOME[igb-$name]="takes one interrupt for the device ($vecs MSI/MSI-X vectors; $(grep -E 'igb_uio' "$snap-igb-$name" | awk '{ print $NF, $(NF-1) }' | paste -sd' '))"
+	fi
+	[ "$vecs" -le 1 ] && [ -z "$vfio" ]
+	rc=$?
+	app_stop INT "$pid"
+	tap_feature $rc 1 "$name$t_igb" "${OUTCOME[igb-$name]}"
 done
 for k in "${!OUTCOME[@]}"; do
 	tap_diag "interrupts, $k: ${OUTCOME[$k]}"
