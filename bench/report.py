@@ -52,7 +52,7 @@ WAKE_WARMUP = 5
 # The wake part's NICs, and what l3fwd-power did on each driver where it
 # was not woken by the interrupt: {(kernel, nic, driver): outcome}
 WAKE_NICS = (("virtio", "virtio-net modern, MSI-X"),
-             ("e1000", "e1000, INTx"))
+             ("e1000", "e1000, INTx"), ("e1000e", "e1000e, MSI"))
 WAKE_NOT = {}
 
 

@@ -32,7 +32,10 @@
 # mods/; default build/out/modular), BENCH_PARTS (the parts to run, of
 # bench/guest-bench.sh's; each VM runs those of its kernel),
 # BENCH_NIC_ROUNDS (the rounds that run the other NIC models, default 3;
-# 0 in the smoke run), VM_KVM=1 to use KVM.
+# 0 in the smoke run), BENCH_WAKE_NICS (the wake part's NICs,
+# NAME:MODEL:VFIO-INTR..., default
+# "virtio:virtio,disable-legacy=on: e1000:e1000:legacy e1000e:e1000e:msi"),
+# VM_KVM=1 to use KVM.
 set -u
 
 here=$(dirname "$(realpath "$0")")
@@ -114,7 +117,7 @@ bash "$top/scripts/build-igb-uio.sh" "$kdir" "$out/igb_uio" || die "igb_uio does
 # of the nics part is wired the same way.  Ports are picked free now.
 read -r -a ports < <(python3 -c '
 import socket
-s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(12)]
+s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(14)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 vm_opts=(-t "$vm_timeout" --hugepages 256 --append vfio.enable_unsafe_noiommu_mode=1
@@ -130,12 +133,14 @@ for model in e1000 virtio,disable-legacy=on e1000e vmxnet3; do
 done
 # The wake part's NICs: a virtio-net (modern), the cloud's NIC, with
 # MSI-X; an e1000, with INTx alone, which igb_uio drives too, and EAL on
-# vfio-pci only when told --vfio-intr=legacy.  QEMU takes each one's
+# vfio-pci only when told --vfio-intr=legacy; an e1000e, whose PMD gets
+# no interrupt from its MSI-X vectors and wakes on vfio-pci with EAL's
+# --vfio-intr=msi.  QEMU takes each one's
 # frames from bench/wake-host.py on one port and sends them back to it on
 # the other.
 wake_host="bench/wake-host.py --frames $wake_frames" wake_env=
 slot=$((0x1c))
-for w in virtio:virtio,disable-legacy=on: e1000:e1000:legacy; do
+for w in ${BENCH_WAKE_NICS:-virtio:virtio,disable-legacy=on: e1000:e1000:legacy e1000e:e1000e:msi}; do
 	IFS=: read -r wname wmodel wintr <<< "$w"
 	mac=$(printf '52:54:00:be:00:%02x' $slot)
 	vm_opts+=(--nic "$wmodel,net=udp:${ports[0]}:${ports[1]},$(printf 'addr=0x%x' $slot),mac=$mac")
@@ -202,7 +207,7 @@ cat > "$out/meta.json" <<EOF
  "host_cpus": $(nproc), "qemu": "$(qemu-system-x86_64 --version | head -n1)",
  "dpdk": "$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)",
  "kernel_series": "$(cat "$kdir/include/config/kernel.release")",
- "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; a UDP-looped pair each of e1000, virtio-net (modern), e1000e, vmxnet3; a virtio-net (modern) and an e1000 for the wake part; 33 edu",
+ "vm": "q35, TCG, 2 vCPUs, 2 GiB, 256 hugepages; a UDP-looped pair each of e1000, virtio-net (modern), e1000e, vmxnet3; a virtio-net (modern), an e1000 and an e1000e for the wake part; 33 edu",
  "vm_modular": "q35, TCG, 2 vCPUs, 2 GiB, $((pa_mb / 2)) hugepages; 1 edu",
  "aa": $aa,
  "failed_runs": [$(for f in "${failed[@]}"; do printf '"%s",' "$f"; done | sed 's/,$//')]}

@@ -461,9 +461,15 @@ time_summary() {
 
 # ---- Table --------------------------------------------------------------
 # Rows of suites that never ran anywhere (all images missing) still get
-# their (vm) row.
+# their (vm) row; suites of none of the kernels asked for get none.
 for i in "${!S_NAME[@]}"; do
-	selected "${S_NAME[i]}" && add_row "${S_NAME[i]}/(vm)"
+	selected "${S_NAME[i]}" || continue
+	for k in "${kernels[@]}"; do
+		if [[ ${S_KERNELS[i]} == *,$k,* ]]; then
+			add_row "${S_NAME[i]}/(vm)"
+			break
+		fi
+	done
 done
 
 passed=0 failed=0 skipped=0
