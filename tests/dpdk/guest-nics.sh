@@ -457,32 +457,57 @@ if [ ${#LSC_NICS[@]} -gt 0 ]; then
 	done
 fi
 
-# 6c. uio_pci_generic, side by side: l3fwd-power --interrupt-only on each
-# NIC alone, all at once, no traffic: with DPDK 22.11's e1000 PMD on the
+# uio_run DRIVER KEY: each NIC of the phase bound to DRIVER and
+# l3fwd-power --interrupt-only on each alone, all at once, no traffic:
+# UIO_PID[KEY-NAME], or OUTCOME[KEY-NAME] where DRIVER refuses the NIC.
+declare -A UIO_PID
+uio_run() {
+	local drv=$1 key=$2 name bdf t
+	t=$(now_ms)
+	for name in "${IRQ_NICS[@]}"; do
+		bdf=${BDF[$name]}
+		if ! pci_bind "$bdf" "$drv"; then
+			OUTCOME[$key-$name]="refused by $drv: $PCI_ERROR"
+			continue
+		fi
+		app_start "$VM_OUT/l3fwd-power-$key-$name.log" "$L3FWD_POWER" "${irq_eal[@]}" \
+			--file-prefix "nics-$key-$name" -a "$bdf" -- \
+			-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
+		UIO_PID[$key-$name]=$APP_PID
+	done
+	tap_diag "$drv bound and l3fwd-power started in $(( $(now_ms) - t )) ms"
+	for name in "${IRQ_NICS[@]}"; do
+		[ -n "${UIO_PID[$key-$name]:-}" ] || continue
+		app_wait_log "$VM_OUT/l3fwd-power-$key-$name.log" 0 'entering main interrupt loop' 90 \
+			"${UIO_PID[$key-$name]}"
+	done
+	# What each does with the interrupt, once in its loop.
+	sleep 1
+}
+
+# uio_gave_up KEY NAME: OUTCOME[KEY-NAME] where l3fwd-power was refused
+# (it exited) or runs without the interrupt (polls); fails where it runs
+# on the interrupt, for the caller to say how.
+uio_gave_up() {
+	local log=$VM_OUT/l3fwd-power-$1-$2.log why
+	if ! kill -0 "${UIO_PID[$1-$2]}" 2>/dev/null; then
+		why=$(grep -E 'Cause:|not supported|failed to configure' "$log" | cut -d' ' -f2- |
+			sed 's/^ *//' | paste -sd';' | sed 's/;/; /g')
+		OUTCOME[$1-$2]="refused: ${why:-l3fwd-power exited}"
+	elif grep -q "RX interrupt won't enable" "$log"; then
+		OUTCOME[$1-$2]="falls back to polling (RX interrupt won't enable)"
+	else
+		return 1
+	fi
+}
+
+# 6c. uio_pci_generic, side by side: with DPDK 22.11's e1000 PMD on the
 # e1000e's UIO INTx line, the first frame's interrupt storms until the
 # kernel disables the line, a kernel report with a call trace
-# (tests/dpdk/README.md).
-declare -A UIO_PID
-t=$(now_ms)
+# (tests/dpdk/README.md): no traffic.  Refused is refused at configure.
+uio_run uio_pci_generic uio
 for name in "${IRQ_NICS[@]}"; do
-	bdf=${BDF[$name]}
-	if ! pci_bind "$bdf" uio_pci_generic; then
-		OUTCOME[uio-$name]="refused by uio_pci_generic: $PCI_ERROR"
-		continue
-	fi
-	app_start "$VM_OUT/l3fwd-power-uio-$name.log" "$L3FWD_POWER" "${irq_eal[@]}" \
-		--file-prefix "nics-uio-$name" -a "$bdf" -- \
-		-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
-	UIO_PID[$name]=$APP_PID
-done
-tap_diag "uio_pci_generic bound and l3fwd-power started in $(( $(now_ms) - t )) ms"
-for name in "${!UIO_PID[@]}"; do
-	app_wait_log "$VM_OUT/l3fwd-power-uio-$name.log" 0 'entering main interrupt loop' 90 "${UIO_PID[$name]}"
-done
-# What each does with the interrupt, once in its loop.
-sleep 1
-for name in "${IRQ_NICS[@]}"; do
-	bdf=${BDF[$name]} ulog=$VM_OUT/l3fwd-power-uio-$name.log pid=${UIO_PID[$name]:-}
+	bdf=${BDF[$name]} pid=${UIO_PID[uio-$name]:-}
 	if [ -z "$pid" ]; then
 		tap_feature 0 1 "$name$t_uio" "${OUTCOME[uio-$name]}"
 		continue
@@ -492,18 +517,13 @@ for name in "${IRQ_NICS[@]}"; do
 	intx=$(cat "/sys/bus/pci/devices/$bdf/irq" 2>/dev/null)
 	line=$(irq_line "$snap-uio-$name" "$intx")
 	vfio=$(irq_vfio "$snap-uio-$name" "$bdf")
-	rc=1
-	if ! kill -0 "$pid" 2>/dev/null; then
-		why=$(grep -E 'Cause:|not supported|failed to configure' "$ulog" | cut -d' ' -f2- |
-			sed 's/^ *//' | paste -sd';' | sed 's/;/; /g')
-		OUTCOME[uio-$name]="refused: $why"
-		grep -q 'Cause: Cannot configure device' "$ulog" && rc=0
-	elif grep -q "RX interrupt won't enable" "$ulog"; then
-		OUTCOME[uio-$name]="falls back to polling (RX interrupt won't enable)"
-		rc=0
+	rc=0
+	if uio_gave_up uio "$name"; then
+		[[ ${OUTCOME[uio-$name]} != refused:* ]] ||
+			grep -q 'Cause: Cannot configure device' "$VM_OUT/l3fwd-power-uio-$name.log" || rc=1
 	else
 		OUTCOME[uio-$name]="falls back to one INTx line for the device: IRQ $intx ($line), $msi MSI/MSI-X vectors"
-		[ "$msi" = 0 ] && [[ "$line" == *IO-APIC*uio_pci_generic* ]] && rc=0
+		[ "$msi" = 0 ] && [[ "$line" == *IO-APIC*uio_pci_generic* ]] || rc=1
 	fi
 	[ -z "$vfio" ] || rc=1
 	app_stop INT "$pid"
@@ -512,31 +532,13 @@ done
 
 # 6d. igb_uio, the same way: one UIO interrupt for the device at most,
 # which DPDK's PMDs take for RX interrupts or do without.
-declare -A IGB_PID
 igb_err=
 if [ ${#IRQ_NICS[@]} -gt 0 ] && [ ! -d /sys/module/igb_uio ]; then
 	igb_err=$(insmod "$IGB_UIO" 2>&1) || igb_err="insmod $IGB_UIO: ${igb_err:-failed}"
 fi
-t=$(now_ms)
+[ -n "$igb_err" ] || uio_run igb_uio igb
 for name in "${IRQ_NICS[@]}"; do
-	[ -z "$igb_err" ] || break
-	bdf=${BDF[$name]}
-	if ! pci_bind "$bdf" igb_uio; then
-		OUTCOME[igb-$name]="refused by igb_uio: $PCI_ERROR"
-		continue
-	fi
-	app_start "$VM_OUT/l3fwd-power-igb-$name.log" "$L3FWD_POWER" "${irq_eal[@]}" \
-		--file-prefix "nics-igb-$name" -a "$bdf" -- \
-		-p 0x1 --config "(0,0,0)" --interrupt-only --parse-ptype
-	IGB_PID[$name]=$APP_PID
-done
-[ -n "$igb_err" ] || tap_diag "igb_uio bound and l3fwd-power started in $(( $(now_ms) - t )) ms"
-for name in "${!IGB_PID[@]}"; do
-	app_wait_log "$VM_OUT/l3fwd-power-igb-$name.log" 0 'entering main interrupt loop' 90 "${IGB_PID[$name]}"
-done
-sleep 1
-for name in "${IRQ_NICS[@]}"; do
-	bdf=${BDF[$name]} glog=$VM_OUT/l3fwd-power-igb-$name.log pid=${IGB_PID[$name]:-}
+	bdf=${BDF[$name]} pid=${UIO_PID[igb-$name]:-}
 	if [ -n "$igb_err" ]; then
 		tap_feature 1 1 "$name$t_igb" "$igb_err"
 		continue
@@ -547,15 +549,8 @@ for name in "${IRQ_NICS[@]}"; do
 	irq_snap "$snap-igb-$name"
 	vecs=$(find "/sys/bus/pci/devices/$bdf/msi_irqs" -mindepth 1 2>/dev/null | wc -l)
 	vfio=$(irq_vfio "$snap-igb-$name" "$bdf")
-	if ! kill -0 "$pid" 2>/dev/null; then
-		why=$(grep -E 'Cause:|not supported|failed to configure' "$glog" | cut -d' ' -f2- |
-			sed 's/^ *//' | paste -sd';' | sed 's/;/; /g')
-		OUTCOME[igb-$name]="refused: ${why:-l3fwd-power exited}"
-	elif grep -q "RX interrupt won't enable" "$glog"; then
-		OUTCOME[igb-$name]="falls back to polling (RX interrupt won't enable)"
-	else
+	uio_gave_up igb "$name" ||
 		OUTCOME[igb-$name]="takes one interrupt for the device ($vecs MSI/MSI-X vectors; $(grep -E 'igb_uio' "$snap-igb-$name" | awk '{ print $NF, $(NF-1) }' | paste -sd' '))"
-	fi
 	[ "$vecs" -le 1 ] && [ -z "$vfio" ]
 	rc=$?
 	app_stop INT "$pid"
